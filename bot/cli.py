@@ -1,0 +1,147 @@
+"""The `remediate` command.
+
+    remediate run [--no-scheduler]        the bot: Slack requests (HTTP or Socket Mode), sender, scheduler
+    remediate scheduler                   only the scheduler and the sender (for split deployments)
+    remediate jobs list                   the scheduled jobs
+    remediate jobs run NAME [--at ISO]    run one job once as of an instant, deliver what it queued, exit
+    remediate db upgrade | check          apply migrations / verify models and migrations agree
+
+Exit codes: 0 success, 1 failure, 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("remediate")
+
+
+def _parse_at(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO-8601 instant; use e.g. 2026-11-23T09:00:00+00:00"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="remediate", description="Slack bot that makes remediation happen.")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
+
+    sub.add_parser("scheduler", help="run only the scheduler and the outbox sender (no Slack requests)")
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jsub = jobs.add_subparsers(dest="jobs_cmd", required=True, metavar="ACTION")
+    jsub.add_parser("list", help="list the jobs")
+    jrun = jsub.add_parser("run", help="run one job once and exit")
+    jrun.add_argument("name")
+    jrun.add_argument("--at", type=_parse_at, help="evaluate the job as of this ISO-8601 instant")
+    jrun.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for delivery (default 120)"
+    )
+
+    db = sub.add_parser("db", help="database schema")
+    dsub = db.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    dsub.add_parser("upgrade", help="apply migrations")
+    dsub.add_parser("check", help="fail if models and migrations disagree")
+    return p
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as err:
+        print("remediate: the configuration has problems:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(
+            "Set them in the environment or in .env (every variable is described in .env.example).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+
+    if args.cmd == "jobs" and args.jobs_cmd == "list":
+        from bot.jobs.registry import JOBS
+
+        for spec in JOBS.values():
+            print(f"{spec.name:15} {spec.description}")
+        return 0
+
+    settings = _settings()
+    setup_logging(settings.log_level, settings.log_format)
+
+    if args.cmd == "run":
+        from bot.runtime import Bot
+
+        Bot(settings, scheduler=not args.no_scheduler).serve_forever()
+        return 0
+    if args.cmd == "scheduler":
+        from bot.runtime import Bot
+
+        Bot(settings, http=False, scheduler=True).serve_forever()
+        return 0
+    if args.cmd == "jobs":
+        return _run_job(settings, args.name, args.at, args.timeout)
+    if args.cmd == "db":
+        from storage.db import make_engine
+        from storage.migrate import check, upgrade
+
+        engine = make_engine(settings.database_url)
+        if args.db_cmd == "upgrade":
+            upgrade(engine)
+            print("database is at the latest schema")
+        else:
+            check(engine)
+            print("models and migrations agree")
+        return 0
+    return 2
+
+
+def _run_job(settings: Settings, name: str, at: datetime | None, timeout: float) -> int:
+    from bot.clock import system_clock
+    from bot.jobs.registry import UnknownJob, get_job
+    from bot.jobs.scheduler import run_job
+    from bot.runtime import build_deps, build_notifier
+    from storage.migrate import upgrade
+
+    try:
+        spec = get_job(name)
+    except UnknownJob as err:
+        print(f"remediate: {err.message}", file=sys.stderr)
+        return 2
+    clock = (lambda: at) if at is not None else system_clock
+    deps = build_deps(settings, clock)
+    upgrade(deps.engine)
+    result = run_job(deps, spec)
+    print(f"{spec.name}: {result.summary}")
+    # A cron-only deployment has no other sender: deliver what this run queued before exiting. Leases keep
+    # a running bot's sender and this one from sending the same message.
+    if result.outbox_ids:
+        delivered = build_notifier(deps).wait_sent(result.outbox_ids, timeout=timeout)
+        if not delivered:
+            print(
+                "remediate: some messages are still queued; a running bot will deliver them", file=sys.stderr
+            )
+            return 1
+        print(f"delivered {len(result.outbox_ids)} message(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,321 @@
+"""The one settings class. Every variable is listed, with a comment, in `.env.example`.
+
+`load_settings()` validates everything at start and raises `SettingsError` that names each bad variable and
+how to fix it; the CLI turns that into one message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.durations import PriorityDurations, parse_priority_durations
+
+PLACEHOLDER_MARKERS = ("changeme", "your-", "xxxx", "<", "...")
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(Exception):
+    """Raised with one line per bad variable: ``NAME: what is wrong; how to fix it``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _durations(spec: str) -> PriorityDurations:
+    return parse_priority_durations(spec)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    # --- Slack -----------------------------------------------------------------------------------------
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_team_id: str | None = None
+    slack_channel_rate: float = Field(default=1.0, gt=0)
+
+    # --- Storage and serving ----------------------------------------------------------------------------
+    database_url: str = "sqlite:///remediate.db"
+    host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen on all interfaces
+    port: int = Field(default=3000, ge=1, le=65535)
+    http_threads: int = Field(default=32, ge=1, le=512)
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    # --- Where and when -------------------------------------------------------------------------------
+    incident_channel: str
+    incident_channel_per_incident: bool = False
+    timezone: str = "UTC"
+    digest_time: str = "09:00"
+    digest_days: str = "mon-fri"
+    quiet_hours: str = "20:00-08:00"
+    quiet_weekends: bool = False
+
+    # --- Remediation rules ------------------------------------------------------------------------------
+    deadlines: str = "P0=24h,P1=72h,P2=7d,P3=30d"
+    monthly_revenue: float | None = Field(default=None, ge=0)
+    allow_self_validation: bool = False
+    admin_users: str = ""
+    admin_usergroup: str | None = None
+
+    # --- Escalation of overdue remediation items --------------------------------------------------------
+    escalation_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    escalation_l1_after: str = "P0=4h,P1=12h,P2=48h"
+    escalation_l2_after: str = "P0=8h,P1=24h"
+    escalation_l3_after: str = "P0=24h"
+    escalation_l1: str = ""
+    escalation_l2: str = ""
+    escalation_l3: str = ""
+
+    # --- Incident clocks --------------------------------------------------------------------------------
+    oncall: str = ""
+    incident_response: str = "P0=5m,P1=15m,P2=1h,P3=4h"
+    incident_update: str = "P0=15m,P1=30m,P2=24h,P3=7d"
+    incident_resolution: str = "P0=1h,P1=4h,P2=24h,P3=7d"
+    incident_monitoring: str = "P0=24h,P1=8h,P2=4h,P3=1h"
+    incident_escalation_l2_after: str = "P0=15m,P1=1h"
+    incident_escalation_l3_after: str = "P0=30m,P1=2h"
+    incident_escalation_l2: str = ""
+    incident_escalation_l3: str = ""
+
+    # ---------------------------------------------------------------------------------------------------
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if not raw.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb- (OAuth & Permissions page of your app)")
+        _refuse_placeholder(raw)
+        return v
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        _refuse_placeholder(raw)
+        if len(raw) < 16:
+            raise ValueError("looks too short; copy the Signing Secret from Basic Information of your app")
+        return v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        raw = v.get_secret_value()
+        if not raw.startswith("xapp-"):
+            raise ValueError(
+                "must be an app-level token starting with xapp- (with connections:write), or unset"
+            )
+        _refuse_placeholder(raw)
+        return v
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        if v.startswith("postgres://") or v.startswith("postgresql://"):
+            # SQLAlchemy needs the driver named; psycopg 3 is the one installed.
+            return "postgresql+psycopg://" + v.split("://", 1)[1]
+        if not (v.startswith("sqlite:") or v.startswith("postgresql+psycopg:")):
+            raise ValueError("must be sqlite:///path.db or postgresql+psycopg://user:pass@host/db")
+        return v
+
+    @field_validator("incident_channel")
+    @classmethod
+    def _channel(cls, v: str) -> str:
+        if not re.fullmatch(r"[CG][A-Z0-9]{2,}", v):
+            raise ValueError("must be a channel ID such as C0123456789 (channel details > About), not a name")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as UTC or Europe/Berlin") from exc
+        return v
+
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, v: str) -> str:
+        parse_clock_time(v)
+        return v
+
+    @field_validator("digest_days")
+    @classmethod
+    def _digest_days(cls, v: str) -> str:
+        parse_days(v)
+        return v
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str) -> str:
+        if v.strip().lower() in ("", "off", "none"):
+            return ""
+        parts = v.split("-")
+        if len(parts) != 2:
+            raise ValueError("must look like 20:00-08:00, or 'off'")
+        parse_clock_time(parts[0])
+        parse_clock_time(parts[1])
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return v
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, v: str) -> str:
+        v = v.lower()
+        if v not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return v
+
+    @field_validator(
+        "deadlines",
+        "escalation_l1_after",
+        "escalation_l2_after",
+        "escalation_l3_after",
+        "incident_response",
+        "incident_update",
+        "incident_resolution",
+        "incident_monitoring",
+        "incident_escalation_l2_after",
+        "incident_escalation_l3_after",
+    )
+    @classmethod
+    def _priority_durations(cls, v: str) -> str:
+        _durations(v)
+        return v
+
+    @model_validator(mode="after")
+    def _complete(self) -> Settings:
+        missing = [p for p in ("P0", "P1", "P2", "P3") if p not in self.deadline_policy]
+        if missing:
+            raise ValueError(f"DEADLINES must give every priority a deadline; missing {', '.join(missing)}")
+        return self
+
+    # --- typed views of the string settings (parsed once, cheap to call) --------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def digest_clock_time(self) -> time:
+        return parse_clock_time(self.digest_time)
+
+    @property
+    def digest_weekdays(self) -> tuple[int, ...]:
+        return parse_days(self.digest_days)
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        if not self.quiet_hours:
+            return None
+        start, end = self.quiet_hours.split("-")
+        return parse_clock_time(start), parse_clock_time(end)
+
+    @property
+    def deadline_policy(self) -> PriorityDurations:
+        return _durations(self.deadlines)
+
+    @property
+    def escalation_thresholds(self) -> dict[int, PriorityDurations]:
+        return {
+            1: _durations(self.escalation_l1_after),
+            2: _durations(self.escalation_l2_after),
+            3: _durations(self.escalation_l3_after),
+        }
+
+    @property
+    def escalation_targets(self) -> dict[int, list[str]]:
+        return {
+            1: split_mentions(self.escalation_l1),
+            2: split_mentions(self.escalation_l2),
+            3: split_mentions(self.escalation_l3),
+        }
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(split_mentions(self.admin_users))
+
+    @property
+    def uses_socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+def _refuse_placeholder(raw: str) -> None:
+    lowered = raw.lower()
+    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+        raise ValueError("still holds the placeholder from .env.example; paste the real value")
+
+
+def parse_clock_time(text: str) -> time:
+    m = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*", text)
+    if not m:
+        raise ValueError(f"'{text}' is not a time of day; use HH:MM such as 09:00")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """``mon-fri`` or ``mon,wed,fri`` -> weekday numbers (Monday 0)."""
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            if a not in _DAY_NAMES or b not in _DAY_NAMES:
+                raise ValueError(f"'{part}' is not a day range; use e.g. mon-fri")
+            i, j = _DAY_NAMES.index(a), _DAY_NAMES.index(b)
+            days.update(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+        elif part in _DAY_NAMES:
+            days.add(_DAY_NAMES.index(part))
+        else:
+            raise ValueError(f"'{part}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
+    if not days:
+        raise ValueError("names no day; use e.g. mon-fri")
+    return tuple(sorted(days))
+
+
+def split_mentions(text: str) -> list[str]:
+    """``U123, S456`` -> ["U123", "S456"] (user ids, or user-group ids starting with S)."""
+    return [p for p in re.split(r"[\s,]+", text.strip()) if p]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment (and `.env`), raising SettingsError on any problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "_".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = f"is not set; add {name}=... to .env (see .env.example)"
+            problems.append(f"{name}: {msg}")
+        raise SettingsError(problems) from None

@@ -1,0 +1,141 @@
+"""The composition root: Settings -> engine -> clients -> app -> transport, sender and scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.deps import Deps, make_web_client
+from bot.http import HttpServer, make_wsgi_app
+from bot.metrics import Metrics
+from bot.slack.app import create_app
+from bot.slack.notifier import Notifier
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def build_deps(settings: Settings, clock: Clock = system_clock) -> Deps:
+    engine = make_engine(settings.database_url, pool_size=max(5, min(settings.http_threads, 20)))
+    metrics = Metrics()
+    deps = Deps(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        client=make_web_client(settings, metrics=metrics),
+        metrics=metrics,
+    )
+    metrics.watch_outbox(deps.outbox_depth, clock)
+    return deps
+
+
+def build_notifier(deps: Deps) -> Notifier:
+    return Notifier(
+        engine=deps.engine,
+        client=make_web_client(deps.settings, metrics=deps.metrics, retries=False),
+        clock=deps.clock,
+        worker_id=deps.worker_id,
+        channel_rate=deps.settings.slack_channel_rate,
+        metrics=deps.metrics,
+    )
+
+
+class Bot:
+    """One running bot process. `http`: serve Slack requests; `scheduler`: run the jobs; the outbox sender
+    always runs. `port` overrides PORT (0 picks a free port: see `.port`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        http: bool = True,
+        scheduler: bool = True,
+        port: int | None = None,
+        sender_poll: float = 1.0,
+        migrate: bool = True,
+    ):
+        self.settings = settings
+        self.deps = build_deps(settings, clock)
+        if migrate:
+            upgrade(self.deps.engine)
+        self.app = create_app(self.deps)
+        self.notifier = build_notifier(self.deps)
+        self.sender_poll = sender_poll
+        self._stop = threading.Event()
+        self._sender: threading.Thread | None = None
+        self.http: HttpServer | None = None
+        self.socket: Any = None
+        self.scheduler: Any = None
+        if http:
+            self.http = HttpServer(
+                make_wsgi_app(self.app, self.deps),
+                settings.host,
+                settings.port if port is None else port,
+                threads=settings.http_threads,
+            )
+        if scheduler:
+            from bot.jobs.scheduler import build_scheduler
+
+            self.scheduler = build_scheduler(self.deps)
+
+    @property
+    def port(self) -> int:
+        assert self.http is not None
+        return self.http.port
+
+    def start(self) -> None:
+        self._sender = threading.Thread(
+            target=self.notifier.run_forever,
+            args=(self._stop, self.deps.wake_sender),
+            kwargs={"poll": self.sender_poll},
+            name="outbox-sender",
+            daemon=True,
+        )
+        self._sender.start()
+        if self.http is not None:
+            self.http.start()
+        if self.settings.uses_socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert self.settings.slack_app_token is not None
+            self.socket = SocketModeHandler(self.app, self.settings.slack_app_token.get_secret_value())
+            self.socket.connect()
+            log.info("connected to Slack in Socket Mode")
+        if self.scheduler is not None:
+            self.scheduler.start()
+            log.info("scheduler started with jobs: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
+
+    def stop(self) -> None:
+        """Stop taking requests, let in-flight ones finish, stop the scheduler, then the sender."""
+        if self.socket is not None:
+            self.socket.close()
+        if self.http is not None:
+            self.http.stop()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._stop.set()
+        self.deps.wake_sender.set()
+        if self._sender is not None:
+            self._sender.join(timeout=15)
+        self.deps.engine.dispose()
+        log.info("stopped cleanly")
+
+    def serve_forever(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop cleanly."""
+        done = threading.Event()
+
+        def _on_signal(signum: int, _frame: Any) -> None:
+            log.info("received %s; shutting down", signal.Signals(signum).name)
+            done.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+        self.start()
+        done.wait()
+        self.stop()

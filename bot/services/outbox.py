@@ -1,0 +1,175 @@
+"""Queue messages for Slack inside the caller's unit of work (the transactional outbox).
+
+Nothing here calls Slack: `bot.slack.notifier` sends what is queued, retries it and marks it sent once.
+A message written here is committed with the state change that caused it, or not at all.
+
+Payloads may name other messages by *ref* (a stable string such as ``incident-card:INC-20251010-001``):
+- ``ref``: remember where this message lands, so it can later be updated in place or threaded under;
+- ``payload["thread_ref"]``: post in the thread of that message;
+- ``update_message(ref=…)``: ``chat.update`` the message that ref names.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+    ref: str | None = None,
+    channel_key: str = "",
+) -> OutboxMessage | None:
+    """Queue one Web API call. With `dedupe_key`, a second enqueue of the same key is a no-op (None)."""
+    if dedupe_key is not None:
+        existing = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        ).first()
+        if existing is not None:
+            return None
+    msg = OutboxMessage(
+        dedupe_key=dedupe_key,
+        method=method,
+        payload=payload,
+        channel_key=channel_key or str(payload.get("channel", "")),
+        ref=ref,
+        not_before=not_before or now,
+        created_at=now,
+    )
+    if dedupe_key is None:
+        session.add(msg)
+        return msg
+    try:
+        with session.begin_nested():
+            session.add(msg)
+        return msg
+    except IntegrityError:
+        return None
+
+
+def post_message(
+    session: Session,
+    *,
+    now: datetime,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ref: str | None = None,
+    ref: str | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+    unfurl: bool = False,
+) -> OutboxMessage | None:
+    """Queue ``chat.postMessage``. `text` is the fallback shown in notifications; always give it."""
+    if not text:
+        raise ValueError("every message needs fallback text")
+    payload: dict[str, Any] = {
+        "channel": channel,
+        "text": text,
+        "unfurl_links": unfurl,
+        "unfurl_media": unfurl,
+    }
+    if blocks:
+        payload["blocks"] = blocks
+    if thread_ref:
+        payload["thread_ref"] = thread_ref
+    return enqueue(
+        session,
+        method="chat.postMessage",
+        payload=payload,
+        now=now,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+        ref=ref,
+    )
+
+
+def send_dm(
+    session: Session,
+    *,
+    now: datetime,
+    user_id: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+    ref: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a direct message (``chat.postMessage`` to the user id opens the DM)."""
+    return post_message(
+        session,
+        now=now,
+        channel=user_id,
+        text=text,
+        blocks=blocks,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+        ref=ref,
+    )
+
+
+def update_message(
+    session: Session,
+    *,
+    now: datetime,
+    ref: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue ``chat.update`` of the message remembered under `ref` (sent after that message is)."""
+    payload: dict[str, Any] = {"ref": ref, "text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    return enqueue(
+        session, method="chat.update", payload=payload, now=now, dedupe_key=dedupe_key, channel_key=ref
+    )
+
+
+def publish_home(
+    session: Session, *, now: datetime, user_id: str, view: dict[str, Any]
+) -> OutboxMessage | None:
+    return enqueue(
+        session,
+        method="views.publish",
+        payload={"user_id": user_id, "view": view},
+        now=now,
+        channel_key=f"home:{user_id}",
+    )
+
+
+def upload_file(
+    session: Session,
+    *,
+    now: datetime,
+    channel: str,
+    filename: str,
+    content: bytes,
+    title: str,
+    initial_comment: str,
+    dedupe_key: str | None = None,
+    thread_ref: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a file share (``files.getUploadURLExternal`` + ``files.completeUploadExternal``)."""
+    payload: dict[str, Any] = {
+        "channel": channel,
+        "filename": filename,
+        "title": title,
+        "initial_comment": initial_comment,
+        "content_b64": base64.b64encode(content).decode("ascii"),
+    }
+    if thread_ref:
+        payload["thread_ref"] = thread_ref
+    return enqueue(session, method="files.upload_v2", payload=payload, now=now, dedupe_key=dedupe_key)

@@ -1,0 +1,134 @@
+"""create_app(deps) -> the Bolt App: one error handler, the workspace guard, then every listener."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request import BoltRequest
+
+from bot.deps import Deps
+from bot.slack.listeners import register_listeners
+
+log = logging.getLogger(__name__)
+
+
+def create_app(deps: Deps) -> App:
+    """The real Bolt app. Listeners ack before returning (process_before_response): slow work is queued
+    in the outbox, so every answer is well inside Slack's 3 seconds."""
+    settings = deps.settings
+    app = App(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=deps.client,
+        authorize=BotIdentity(deps).as_authorize(),
+        process_before_response=True,
+        request_verification_enabled=True,  # 401 for bad signatures and timestamps older than 5 minutes
+        logger=logging.getLogger("slack_bolt"),
+    )
+    app.error(_error_handler(deps))
+    if settings.slack_team_id:
+        app.use(_workspace_guard(settings.slack_team_id))
+    register_listeners(app, deps)
+    return app
+
+
+class BotIdentity:
+    """Bolt's default single-workspace authorization calls auth.test on the first request, so a Slack
+    outage would fail every command. This answers from the configured token at once and learns the bot's
+    own user id (used to ignore its own events) from auth.test when Slack answers, retrying at most once a
+    minute."""
+
+    RETRY_SECONDS = 60.0
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.token = deps.settings.slack_bot_token.get_secret_value()
+        self.identity: dict[str, Any] | None = None
+        self._next_try = 0.0
+        self._lock = threading.Lock()
+
+    def _learn(self) -> None:
+        if self.identity is not None or time.monotonic() < self._next_try:
+            return
+        with self._lock:
+            if self.identity is not None or time.monotonic() < self._next_try:
+                return
+            self._next_try = time.monotonic() + self.RETRY_SECONDS
+            try:
+                resp = self.deps.client.auth_test()
+                self.identity = {k: resp.get(k) for k in ("user_id", "bot_id", "team_id", "enterprise_id")}
+            except Exception as exc:
+                log.warning("auth.test failed (%s); answering without the bot's own id for now", exc)
+
+    def as_authorize(self) -> Any:
+        """A plain function (Bolt passes arguments by their names)."""
+
+        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return self.authorize(enterprise_id, team_id)
+
+        return authorize
+
+    def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        if self.identity is None and time.monotonic() >= self._next_try:
+            threading.Thread(target=self._learn, name="auth-test", daemon=True).start()
+        ident = self.identity or {}
+        return AuthorizeResult(
+            enterprise_id=enterprise_id or ident.get("enterprise_id"),
+            team_id=team_id or ident.get("team_id"),
+            bot_token=self.token,
+            bot_user_id=ident.get("user_id"),
+            bot_id=ident.get("bot_id"),
+        )
+
+
+def _error_handler(deps: Deps) -> Any:
+    def handle(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse:
+        ref = uuid.uuid4().hex[:8]
+        log.error(
+            "unhandled error ref=%s type=%s", ref, body.get("type") or body.get("command"), exc_info=error
+        )
+        message = f":x: Something went wrong on our side (reference `{ref}`). Nothing was changed; try again."
+        if body.get("command"):
+            deps.metrics.commands.labels(command=body["command"], subcommand="?", outcome="error").inc()
+            payload = {"response_type": "ephemeral", "text": message}
+            return BoltResponse(
+                status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+            )
+        if body.get("type") == "view_submission":
+            # Keep the modal open and say so next to its first input, so nothing typed is lost.
+            blocks = (body.get("view") or {}).get("blocks") or []
+            first_input = next((b.get("block_id") for b in blocks if b.get("type") == "input"), None)
+            if first_input:
+                payload = {"response_action": "errors", "errors": {first_input: message[:150]}}
+                return BoltResponse(
+                    status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+                )
+        # Events and actions: answer 200 so Slack does not retry into the same error.
+        return BoltResponse(status=200, body="")
+
+    return handle
+
+
+def _workspace_guard(team_id: str) -> Any:
+    def guard(context: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
+        if sender and sender != team_id:
+            log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
+            if body.get("command"):
+                text = "This bot is installed for another workspace; it does not take requests from this one."
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps({"response_type": "ephemeral", "text": text}),
+                    headers={"content-type": "application/json"},
+                )
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    return guard

@@ -1,0 +1,56 @@
+"""Every slash command, action_id, callback_id and shortcut id the bot uses: here and nowhere else.
+
+A test checks these against manifest.yml and the listeners registered on the app.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    REMEDIATE = "/remediate"
+    INCIDENT = "/incident"
+
+
+class Event(StrEnum):
+    APP_HOME_OPENED = "app_home_opened"
+
+
+class Shortcut(StrEnum):
+    TRACK_MESSAGE = "track_as_remediation_item"
+
+
+class Action(StrEnum):
+    # remediation item card
+    ITEM_OPEN = "item_open"
+    ITEM_START = "item_start"
+    ITEM_NOTE = "item_note"
+    ITEM_COMPLETE = "item_complete"
+    ITEM_VALIDATE = "item_validate"
+    ITEM_REASSIGN = "item_reassign"
+    ITEM_OVERFLOW = "item_overflow"
+    HOME_PAGE = "home_page"
+    # escalation alerts
+    ALERT_ACK = "alert_ack"
+    ALERT_SNOOZE = "alert_snooze"
+    ALERT_STATUS_UPDATE = "alert_status_update"
+    # incidents
+    INCIDENT_ACK = "incident_ack"
+    INCIDENT_UPDATE = "incident_update"
+    INCIDENT_RESOLVE = "incident_resolve"
+    INCIDENT_ADD_ACTION_ITEM = "incident_add_action_item"
+
+
+class View(StrEnum):
+    ITEM_CREATE = "item_create"
+    ITEM_NOTE = "item_note"
+    ITEM_REASSIGN = "item_reassign"
+    ITEM_VALIDATE = "item_validate"
+    ITEM_STATUS_UPDATE = "item_status_update"
+    INCIDENT_DECLARE = "incident_declare"
+    INCIDENT_UPDATE = "incident_update"
+    INCIDENT_RESOLVE = "incident_resolve"
+    INCIDENT_ACTION_ITEM = "incident_action_item"
+    EXTRACT_INPUT = "extract_input"
+    EXTRACT_PREVIEW = "extract_preview"

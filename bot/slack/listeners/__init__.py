@@ -1,0 +1,19 @@
+"""Every listener module, registered explicitly (no import-time side effects)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.deps import Deps
+
+
+def register_listeners(app: App, deps: Deps) -> None:
+    from bot.slack.listeners.commands import incident, remediate
+    from bot.slack.listeners.events import home
+
+    remediate.register(app, deps)
+    incident.register(app, deps)
+    home.register(app, deps)

@@ -1,0 +1,39 @@
+"""What every slash-command listener does: build the context, route, ack with the reply, count it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.slack.router import CommandContext, SubcommandRouter
+
+
+def handle_command(
+    router: SubcommandRouter, deps: Deps, ack: Any, command: dict[str, Any], client: WebClient
+) -> None:
+    sub, rest = router.split(command.get("text", ""))
+    ctx = CommandContext(
+        deps=deps,
+        client=client,
+        command=router.command,
+        subcommand=sub,
+        args=rest,
+        user_id=command["user_id"],
+        user_name=command.get("user_name", ""),
+        channel_id=command.get("channel_id", ""),
+        team_id=command.get("team_id", ""),
+        trigger_id=command.get("trigger_id"),
+        response_url=command.get("response_url"),
+    )
+    reply = router.dispatch(ctx)
+    known = router.resolve(sub)
+    outcome = "refused" if reply is not None and reply.refused else "ok"
+    deps.metrics.commands.labels(
+        command=router.command, subcommand=known.name if known else "help", outcome=outcome
+    ).inc()
+    if reply is None:
+        ack()
+    else:
+        ack(**reply.as_ack())

@@ -1,0 +1,23 @@
+"""/incident: declare and run incidents. Sub-commands are added by the feature modules below."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.slack.ids import Command
+from bot.slack.listeners.commands.base import handle_command
+from bot.slack.router import SubcommandRouter
+
+
+def build_router() -> SubcommandRouter:
+    router = SubcommandRouter(Command.INCIDENT.value, "/incident — declare and run incidents")
+    return router
+
+
+def register(app: App, deps: Deps) -> None:
+    router = build_router()
+
+    @app.command(Command.INCIDENT.value)
+    def on_incident(ack, command, client):  # type: ignore[no-untyped-def]
+        handle_command(router, deps, ack, command, client)

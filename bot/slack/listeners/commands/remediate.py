@@ -1,0 +1,23 @@
+"""/remediate: remediation items. Sub-commands are added by the feature modules below."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.slack.ids import Command
+from bot.slack.listeners.commands.base import handle_command
+from bot.slack.router import SubcommandRouter
+
+
+def build_router() -> SubcommandRouter:
+    router = SubcommandRouter(Command.REMEDIATE.value, "/remediate — remediation items that ship")
+    return router
+
+
+def register(app: App, deps: Deps) -> None:
+    router = build_router()
+
+    @app.command(Command.REMEDIATE.value)
+    def on_remediate(ack, command, client):  # type: ignore[no-untyped-def]
+        handle_command(router, deps, ack, command, client)

@@ -1,0 +1,341 @@
+"""The only code that sends queued messages to Slack: it drains the outbox.
+
+Delivery is at-least-once against Slack and exactly-once in practice: a row is leased (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL) before it is sent and marked sent right after, so two workers never send the same
+row. Failures:
+- HTTP 429: retried after the ``Retry-After`` Slack gave (the row waits; the worker does not sleep);
+- HTTP 5xx, timeouts, connection errors, Slack's transient errors: retried with capped exponential backoff,
+  for as long as it takes (an outage delays messages, it never loses them);
+- permanent errors (``channel_not_found``, ``not_in_channel``, ``invalid_blocks``, …): the row is kept as
+  ``failed`` with the error and logged at ERROR, never retried.
+Messages to one channel are paced to ``SLACK_CHANNEL_RATE`` per second (Slack allows about one).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.clock import Clock
+from storage import queries
+from storage.db import unit_of_work
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=5)
+# How long an update/thread reply waits for the message it refers to before giving up on the reference.
+REF_WAIT = timedelta(hours=1)
+
+
+class _Deferred(Exception):
+    """The message refers to another that has not landed yet; try again shortly."""
+
+
+class _RetryAfter(Exception):
+    def __init__(self, seconds: float | None, reason: str):
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+class _Permanent(Exception):
+    pass
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0
+    errors_by_method: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retried + self.failed + self.deferred
+
+
+class Notifier:
+    """Drains the outbox through `client` (a WebClient whose base_url honours SLACK_API_URL)."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        clock: Clock,
+        worker_id: str,
+        channel_rate: float = 1.0,
+        metrics: Any | None = None,
+    ):
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.worker_id = worker_id
+        self.min_interval = 1.0 / channel_rate
+        self.metrics = metrics
+        self._next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------------------------------------
+    def deliver_due(self, *, limit: int = 50) -> DeliveryStats:
+        """Send what is due now (one batch). Returns what happened."""
+        stats = DeliveryStats()
+        with self._lock:  # one batch at a time per process; replicas coordinate through leases
+            now = self.clock()
+            with unit_of_work(self.engine) as session:
+                rows = queries.lease_outbox(session, now=now, worker=self.worker_id, limit=limit, lease=LEASE)
+                batch = [
+                    (r.id, r.method, dict(r.payload), r.ref, r.channel_key, r.attempts, r.created_at)
+                    for r in rows
+                ]
+            busy_channels: set[str] = set()
+            for msg_id, method, payload, ref, channel_key, attempts, created_at in batch:
+                assert msg_id is not None
+                if channel_key in busy_channels or not self._take_slot(channel_key):
+                    # Keep per-channel order: once one message waits, the rest of that channel waits too.
+                    busy_channels.add(channel_key)
+                    self._release(msg_id)
+                    stats.deferred += 1
+                    continue
+                self._deliver_one(msg_id, method, payload, ref, attempts, created_at, stats)
+        if self.metrics is not None:
+            self.metrics.observe_delivery(stats)
+        return stats
+
+    def drain(self, *, max_batches: int = 100) -> DeliveryStats:
+        """Deliver until nothing more is due now (respecting pacing by waiting for slots)."""
+        total = DeliveryStats()
+        for _ in range(max_batches):
+            stats = self.deliver_due()
+            for name in ("sent", "retried", "failed", "deferred"):
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            if stats.attempted == 0:
+                break
+            if stats.sent == 0 and stats.failed == 0 and stats.retried == 0:
+                time.sleep(min(self.min_interval, 1.0))
+        return total
+
+    def wait_sent(self, message_ids: Iterable[int], *, timeout: float = 60.0) -> bool:
+        """Deliver (or wait for another worker to deliver) these messages; True when none is pending."""
+        ids = list(message_ids)
+        deadline = time.monotonic() + timeout
+        while True:
+            with unit_of_work(self.engine, readonly=True) as session:
+                pending = session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.id.in_(ids),  # type: ignore[union-attr]
+                        OutboxMessage.status == "pending",
+                    )
+                ).all()
+            if not pending:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            stats = self.deliver_due()
+            if stats.sent == 0:
+                time.sleep(0.05)
+
+    def run_forever(self, stop: threading.Event, wake: threading.Event, *, poll: float = 1.0) -> None:
+        """The background sender: wakes on `wake` (set after commits that queue messages) or each `poll` s."""
+        while not stop.is_set():
+            try:
+                stats = self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery failed; will retry")
+                stats = DeliveryStats()
+            if stats.sent or stats.failed:
+                continue
+            wake.wait(timeout=poll if not stats.deferred else min(poll, self.min_interval))
+            wake.clear()
+
+    # ---------------------------------------------------------------------------------------------
+    def _take_slot(self, channel_key: str) -> bool:
+        if not channel_key:
+            return True
+        now = time.monotonic()
+        if self._next_slot.get(channel_key, 0.0) > now:
+            return False
+        self._next_slot[channel_key] = now + self.min_interval
+        return True
+
+    def _release(self, msg_id: int) -> None:
+        with unit_of_work(self.engine) as session:
+            queries.release_lease(session, message_id=msg_id, worker=self.worker_id)
+
+    def _deliver_one(
+        self,
+        msg_id: int,
+        method: str,
+        payload: dict[str, Any],
+        ref: str | None,
+        attempts: int,
+        created_at: datetime,
+        stats: DeliveryStats,
+    ) -> None:
+        now = self.clock()
+        try:
+            result = self._call(method, payload, created_at, now)
+        except _Deferred:
+            with unit_of_work(self.engine) as session:
+                row = session.get(OutboxMessage, msg_id)
+                if row is not None and row.leased_by == self.worker_id:
+                    row.not_before = now + timedelta(seconds=2)
+                    row.lease_until = None
+                    row.leased_by = None
+            stats.deferred += 1
+            return
+        except _RetryAfter as exc:
+            self._retry(msg_id, attempts, exc.seconds, exc.reason, method, stats)
+            return
+        except _Permanent as exc:
+            self._fail(msg_id, str(exc), method, payload, stats)
+            return
+        with unit_of_work(self.engine) as session:
+            row = session.get(OutboxMessage, msg_id)
+            if row is None:
+                return
+            row.status = "sent"
+            row.sent_at = self.clock()
+            row.attempts = attempts + 1
+            row.lease_until = None
+            row.result = result
+            if ref and result.get("channel") and result.get("ts"):
+                queries.put_message_ref(session, ref=ref, channel=result["channel"], ts=result["ts"], now=now)
+        stats.sent += 1
+
+    def _retry(
+        self,
+        msg_id: int,
+        attempts: int,
+        seconds: float | None,
+        reason: str,
+        method: str,
+        stats: DeliveryStats,
+    ) -> None:
+        if seconds is None:
+            backoff = min(MAX_BACKOFF.total_seconds(), 2 ** min(attempts, 10))
+            seconds = backoff * (0.75 + random.random() / 2)  # jitter so replicas do not retry in step
+        log.warning(
+            "slack %s failed (%s); retrying in %.1fs (attempt %d)", method, reason, seconds, attempts + 1
+        )
+        with unit_of_work(self.engine) as session:
+            row = session.get(OutboxMessage, msg_id)
+            if row is None:
+                return
+            row.attempts = attempts + 1
+            row.last_error = reason
+            row.not_before = self.clock() + timedelta(seconds=seconds)
+            row.lease_until = None
+            row.leased_by = None
+        stats.retried += 1
+        stats.errors_by_method[method] = stats.errors_by_method.get(method, 0) + 1
+
+    def _fail(
+        self, msg_id: int, reason: str, method: str, payload: dict[str, Any], stats: DeliveryStats
+    ) -> None:
+        log.error(
+            "slack %s permanently failed (%s); message %s kept in the outbox as failed: %.500s",
+            method,
+            reason,
+            msg_id,
+            payload.get("text", ""),
+        )
+        with unit_of_work(self.engine) as session:
+            row = session.get(OutboxMessage, msg_id)
+            if row is None:
+                return
+            row.status = "failed"
+            row.last_error = reason
+            row.attempts += 1
+            row.lease_until = None
+        stats.failed += 1
+        stats.errors_by_method[method] = stats.errors_by_method.get(method, 0) + 1
+
+    # ---------------------------------------------------------------------------------------------
+    def _resolve_ref(self, ref: str, created_at: datetime, now: datetime) -> tuple[str, str] | None:
+        with unit_of_work(self.engine, readonly=True) as session:
+            found = queries.get_message_ref(session, ref=ref)
+            if found is not None:
+                return found.channel, found.ts
+            waiting = session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.ref == ref, OutboxMessage.status == "pending")
+            ).first()
+        if waiting is not None and now - created_at < REF_WAIT:
+            raise _Deferred(ref)
+        return None
+
+    def _call(
+        self, method: str, payload: dict[str, Any], created_at: datetime, now: datetime
+    ) -> dict[str, Any]:
+        args = dict(payload)
+        try:
+            if method == "chat.update":
+                target = self._resolve_ref(args.pop("ref"), created_at, now)
+                if target is None:
+                    raise _Permanent("message_not_found: the message to update was never posted")
+                args["channel"], args["ts"] = target
+            thread_ref = args.pop("thread_ref", None)
+            if thread_ref:
+                target = self._resolve_ref(thread_ref, created_at, now)
+                if target is not None:
+                    args["thread_ts"] = target[1]
+                    if method == "chat.postMessage":
+                        args["channel"] = target[0]
+            if method == "files.upload_v2":
+                content = base64.b64decode(args.pop("content_b64"))
+                resp = self.client.files_upload_v2(
+                    content=content,
+                    filename=args["filename"],
+                    title=args.get("title"),
+                    channel=args["channel"],
+                    initial_comment=args.get("initial_comment"),
+                    thread_ts=args.get("thread_ts"),
+                )
+                return {"channel": args["channel"], "file": (resp.get("file") or {}).get("id")}
+            resp = self.client.api_call(method, json=args)
+            data = resp.data if isinstance(resp.data, dict) else {}
+            return {k: data[k] for k in ("channel", "ts") if k in data}
+        except SlackApiError as exc:
+            response = exc.response
+            status = getattr(response, "status_code", 200)
+            error = response.get("error") if hasattr(response, "get") else None
+            if status == 429:
+                retry_after = float(
+                    response.headers.get("Retry-After", response.headers.get("retry-after", 1))
+                )
+                raise _RetryAfter(retry_after, "ratelimited (429)") from exc
+            if status >= 500:
+                raise _RetryAfter(None, f"HTTP {status}") from exc
+            if error in TRANSIENT_ERRORS:
+                raise _RetryAfter(None, str(error)) from exc
+            detail = response.get("errors") if hasattr(response, "get") else None
+            raise _Permanent(f"{error}{': ' + str(detail) if detail else ''}") from exc
+        except (_Deferred, _Permanent, _RetryAfter):
+            raise
+        except Exception as exc:  # network errors, timeouts, unparsable 5xx bodies
+            raise _RetryAfter(None, f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,159 @@
+"""Query functions shared by every feature: session first, keyword-only, never commit.
+
+Feature-specific queries live next to this module (storage/items.py, storage/incidents.py, ...).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import Claim, IdCounter, MessageRef, OutboxMessage, SlackUser, TimelineEvent
+
+
+def next_sequence(session: Session, *, key: str) -> int:
+    """Atomically take the next number of counter `key` (1, 2, ...).
+
+    One statement, ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: on PostgreSQL the row lock serialises
+    concurrent callers; on SQLite the write transaction does. Concurrent callers never get the same number.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(IdCounter)
+        .values(key=key, value=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": IdCounter.value + 1})  # type: ignore[arg-type]
+        .returning(IdCounter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def try_claim(session: Session, *, key: str, now: datetime, owner: str = "") -> bool:
+    """Claim `key` for good; False when someone (another replica, an earlier run) already has it.
+
+    Uses a savepoint so a lost race does not spoil the caller's transaction.
+    """
+    if session.get(Claim, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Claim(key=key, claimed_at=now, owner=owner))
+        return True
+    except IntegrityError:
+        return False
+
+
+def is_claimed(session: Session, *, key: str) -> bool:
+    return session.get(Claim, key) is not None
+
+
+def add_event(
+    session: Session,
+    *,
+    subject_id: str,
+    at: datetime,
+    actor_id: str | None,
+    kind: str,
+    summary: str,
+    data: dict | None = None,
+) -> TimelineEvent:
+    """Append one entry to a subject's timeline."""
+    ev = TimelineEvent(
+        subject_id=subject_id, at=at, actor_id=actor_id, kind=kind, summary=summary, data=data or {}
+    )
+    session.add(ev)
+    return ev
+
+
+def timeline(
+    session: Session, *, subject_id: str, limit: int | None = None, newest_first: bool = False
+) -> list[TimelineEvent]:
+    order = (
+        (TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        if newest_first
+        else (TimelineEvent.at, TimelineEvent.id)
+    )  # type: ignore[union-attr,attr-defined]
+    stmt = select(TimelineEvent).where(TimelineEvent.subject_id == subject_id).order_by(*order)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+# --- outbox -------------------------------------------------------------------------------------------
+
+
+def lease_outbox(
+    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages to `worker` (oldest first). Other workers skip leased rows.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` so replicas never lease the same row; SQLite: the write
+    transaction is exclusive already.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,  # type: ignore[arg-type]
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),  # type: ignore[union-attr,operator]
+        )
+        .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.lease_until = now + lease
+        row.leased_by = worker
+    return rows
+
+
+def outbox_depth(session: Session) -> tuple[int, datetime | None]:
+    """(pending messages, creation time of the oldest pending one)."""
+    row = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+    ).one()
+    return int(row[0]), row[1]
+
+
+def release_lease(session: Session, *, message_id: int, worker: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.leased_by == worker)  # type: ignore[arg-type]
+        .values(lease_until=None, leased_by=None)
+    )
+
+
+def get_message_ref(session: Session, *, ref: str) -> MessageRef | None:
+    return session.get(MessageRef, ref)
+
+
+def put_message_ref(session: Session, *, ref: str, channel: str, ts: str, now: datetime) -> None:
+    existing = session.get(MessageRef, ref)
+    if existing is None:
+        session.add(MessageRef(ref=ref, channel=channel, ts=ts, updated_at=now))
+    else:
+        existing.channel, existing.ts, existing.updated_at = channel, ts, now
+
+
+# --- users --------------------------------------------------------------------------------------------
+
+
+def cached_user(session: Session, *, user_id: str) -> SlackUser | None:
+    return session.get(SlackUser, user_id)
+
+
+def cached_users(session: Session, *, user_ids: list[str]) -> dict[str, SlackUser]:
+    if not user_ids:
+        return {}
+    rows = session.scalars(select(SlackUser).where(SlackUser.id.in_(user_ids)))  # type: ignore[attr-defined]
+    return {u.id: u for u in rows}
+
+
+def database_now_ok(session: Session) -> bool:
+    return session.execute(text("SELECT 1")).scalar_one() == 1
