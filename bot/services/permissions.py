@@ -1,0 +1,40 @@
+"""Admin membership: ADMIN_USERS, and members of ADMIN_USERGROUP (usergroups.users.list, cached briefly)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+_CACHE_SECONDS = 300.0
+_cache: dict[str, tuple[float, frozenset[str]]] = {}
+_lock = threading.Lock()
+
+
+def _group_members(deps: Deps, group_id: str) -> frozenset[str]:
+    with _lock:
+        hit = _cache.get(group_id)
+        if hit is not None and time.monotonic() - hit[0] < _CACHE_SECONDS:
+            return hit[1]
+    try:
+        members = frozenset(deps.client.usergroups_users_list(usergroup=group_id).get("users") or [])
+    except Exception as exc:
+        log.warning(
+            "usergroups.users.list %s failed (%s); treating the group as empty for now", group_id, exc
+        )
+        return hit[1] if hit is not None else frozenset()
+    with _lock:
+        _cache[group_id] = (time.monotonic(), members)
+    return members
+
+
+def is_admin(deps: Deps, user_id: str) -> bool:
+    """True for ADMIN_USERS and members of ADMIN_USERGROUP. Call outside a unit of work (it may ask Slack)."""
+    if user_id in deps.settings.admins:
+        return True
+    group = deps.settings.admin_usergroup
+    return bool(group) and user_id in _group_members(deps, group)  # type: ignore[arg-type]
