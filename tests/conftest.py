@@ -53,8 +53,8 @@ def bot(
 class CheckedDriver(SlackDriver):
     """A SlackDriver that checks every answer the bot gives against Slack's Block Kit limits."""
 
-    def _request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        reply = super()._request(*args, **kwargs)
+    def post_raw(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        reply = super().post_raw(*args, **kwargs)
         data = reply.json() if reply.status == 200 else None
         if isinstance(data, dict):
             if data.get("blocks"):

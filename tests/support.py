@@ -102,3 +102,16 @@ def running_bot(settings: Settings, clock: FakeClock, *, sender: bool = True) ->
         yield BotHarness(bot, clock)
     finally:
         bot.stop()
+
+
+def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (outbox included), for asserting that a refused request changed nothing."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for table in sorted(SQLModel.metadata.tables):
+            rows = conn.execute(text(f'SELECT * FROM "{table}"')).fetchall()
+            out[table] = sorted((tuple(str(v) for v in r) for r in rows))
+    return out
