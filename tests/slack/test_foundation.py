@@ -29,7 +29,7 @@ def _command_body(text: str) -> bytes:
 def test_bad_signature_is_refused_with_401_and_changes_nothing(bot, slack):
     before = snapshot(bot.deps.engine)
     reply = slack.post_raw(
-        _command_body("track new \"Fix it\" --priority P0"),
+        _command_body('track new "Fix it" --priority P0'),
         content_type="application/x-www-form-urlencoded",
         signature="v0=" + "0" * 64,
     )
