@@ -1,0 +1,128 @@
+"""What a heading (or a heading-like label such as `SUCCESS CRITERIA FOR CLOSURE:`) says its section holds.
+
+The kind decides what the lines under it become: items (ACTION), shared success criteria (CRITERIA),
+prevention measures (PREVENTION), evidence notes (EVIDENCE), affected systems (SYSTEMS), done items
+(DONE), or nothing (NARRATIVE). UNKNOWN inherits the kind of the enclosing heading.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from bot.core.extraction.titles import strip_emoji, strip_markup
+
+
+class SectionKind(enum.Enum):
+    ACTION = "action"
+    RECOMMENDATION = "recommendation"  # lists are items; prose is kept as a fallback item
+    CRITERIA = "criteria"
+    PREVENTION = "prevention"
+    EVIDENCE = "evidence"
+    SYSTEMS = "systems"
+    DONE = "done"
+    NARRATIVE = "narrative"
+    UNKNOWN = "unknown"
+
+
+_NUMBERING = re.compile(
+    r"^(?:(?:step|phase|part|section|milestone)\s+)?(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)[.):]\s+", re.IGNORECASE
+)
+# Checked first: a WHY heading that mentions "action items" is still narrative.
+_NARRATIVE_FIRST = re.compile(
+    r"^(?:why\b|answer\b|root\s+causes?\b|timeline\b|five\s+whys?\b|5\s+whys?\b|actions?\s+taken\b)"
+)
+_CRITERIA = re.compile(r"\bcriteria\b|\bdefinition\s+of\s+done\b|\bvalidation\s+checklist\b")
+_PREVENTION = re.compile(r"\bprevent(?:ion|ive|ative|ing)?\b|\brecurrence\b")
+_EVIDENCE = re.compile(r"\bevidence\b|\breferences\b")
+_SYSTEMS = re.compile(
+    r"^(?:affected|impacted)\s+(?:systems?|services?|components?)$|^(?:systems?|services?)\s+affected$"
+)
+_DONE = re.compile(r"^(?:completed|done|closed|resolved|finished|shipped)\b")
+_RECOMMENDATION = re.compile(r"\brecommend(?:ation|ations|ed\s+actions?|ed\s+fix(?:es)?)\b")
+_ACTION = re.compile(
+    r"\baction\s+items?\b|\bactions\b|\baction\s+plan\b|\bcorrective\b|\bremediation\b|\bnext\s+steps\b"
+    r"|\bfollow[\s-]?ups?\b|\bto[\s-]?dos?\b|\btasks?\b|\bexecution\s+plan\b|\bfix(?:es)?\b"
+    r"|\bdeliverables\b|\bwork\s+items\b|\bopen\s+items\b"
+)
+_NARRATIVE = re.compile(
+    r"\b(?:summary|overview|background|context|impact|symptoms?|lessons?|learned|what\s+went|"
+    r"what\s+could|went\s+well|resolution|description|details|highlights|changelog|changes|changed|added|"
+    r"removed|deprecated|fixed|security|known\s+issues|upgrade|notes|glossary|appendix|analysis|findings?|"
+    r"observations?|detection|problem|incident|discussion|metrics?|communications?|attendees|"
+    r"participants|contacts?|contributors|thanks|acknowledg\w*)\b"
+)
+
+# A label at the start of a line: `**Label:** rest`, `**Label**: rest`, `Label: rest`, `LABEL`.
+_BOLD_LABEL = re.compile(
+    r"^(\*\*|__)(?P<label>[^*_\n]{1,80}?)(?P<colon>:?)\1\s*(?P<colon2>:?)\s*(?P<rest>.*)$"
+)
+_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 #&/()'.+-]{0,70}?)\s*:(?!//)\s*(?P<rest>.*)$")
+_CAPS_LABEL = re.compile(r"^(?P<label>[A-Z][A-Z0-9 #&/()'.+-]{2,70}?)\s*:?$")
+_TITLE_WORD = re.compile(r"^(?:[A-Z][\w'-]*|[a-z]{1,3}|&|and|of|for)$")
+
+
+def clean_heading(text: str) -> str:
+    """A heading's text without markup, emoji, closing hashes or a trailing colon."""
+    text = strip_markup(strip_emoji(text)).strip()
+    return text.rstrip(":").strip()
+
+
+def classify(text: str, *, level: int = 2) -> SectionKind:
+    """The kind of section a heading or label introduces.
+
+    A level-1 heading is usually the document's title ("Remediation Plan: billing double charges"), so it
+    only sets a kind when it is short (three words or fewer), e.g. "# Action Items".
+    """
+    name = _NUMBERING.sub("", clean_heading(text)).lower().strip()
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        return SectionKind.UNKNOWN
+    if level == 1 and len(name.split()) > 3:
+        return SectionKind.UNKNOWN
+    if _NARRATIVE_FIRST.match(name):
+        return SectionKind.NARRATIVE
+    if _CRITERIA.search(name):
+        return SectionKind.CRITERIA
+    if _PREVENTION.search(name):
+        return SectionKind.PREVENTION
+    if _EVIDENCE.search(name):
+        return SectionKind.EVIDENCE
+    if _SYSTEMS.match(name):
+        return SectionKind.SYSTEMS
+    if _DONE.match(name):
+        return SectionKind.DONE
+    if _RECOMMENDATION.search(name):
+        return SectionKind.RECOMMENDATION
+    if _ACTION.search(name):
+        return SectionKind.ACTION
+    if _NARRATIVE.search(name):
+        return SectionKind.NARRATIVE
+    return SectionKind.UNKNOWN
+
+
+def parse_label(text: str) -> tuple[str, str, bool] | None:
+    """(label, rest, strong) when a plain line opens with a label, e.g. "ROOT CAUSE: the pool was exhausted".
+
+    Accepted: a bold label followed by a colon or by nothing, a short "Label:" (six words at most), an
+    ALL-CAPS line, or -- weak, to be used only when it names a known section -- a short Title Case line
+    with nothing after it ("Remediation Plan").
+    """
+    text = text.strip()
+    match = _BOLD_LABEL.match(text)
+    if match and (match.group("colon") or match.group("colon2") or not match.group("rest")):
+        label = match.group("label").strip()
+        if 0 < len(label.split()) <= 8:
+            return label, match.group("rest").strip(), True
+        return None
+    match = _PLAIN_LABEL.match(text)
+    if match and len(match.group("label").split()) <= 6:
+        return match.group("label").strip(), match.group("rest").strip(), True
+    match = _CAPS_LABEL.match(text)
+    if match and any(ch.isalpha() for ch in match.group("label")) and len(match.group("label").split()) <= 8:
+        return match.group("label").strip(), "", True
+    words = text.split()
+    if 0 < len(words) <= 5 and text[-1:].isalnum() and all(_TITLE_WORD.match(w) for w in words):
+        if words[0][:1].isupper():
+            return text, "", False
+    return None
