@@ -1,7 +1,24 @@
-"""Fixtures shared by every test: a fake Slack, a clock, a database, a running bot and a signed driver."""
+"""Fixtures shared by every test: a fake Slack, a clock, a database, a running bot and a signed driver.
+
+Databases
+---------
+``database_url`` is a fresh SQLite file by default. To run a test on SQLite *and* PostgreSQL, mark it::
+
+    pytestmark = pytest.mark.both_backends      # every test of the module
+    @pytest.mark.both_backends                  # or one test
+
+It then runs twice, ``test_x[sqlite]`` and ``test_x[postgres]``; everything built on ``database_url``
+(``bot``, ``slack``, ...) follows. The PostgreSQL run gets a database of its own, created from
+``REMEDIATE_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``) and dropped
+afterwards; it is skipped, saying why, only when no server answers (``.ci/run`` starts one when none is
+running). The ``backend`` fixture tells a test which one it got. A test that needs PostgreSQL alone asks for
+``postgres_url`` (a fresh ``postgresql+psycopg://`` URL) instead.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,8 +47,87 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_admin_url() -> str:
+    # .ci/postgres.sh exports an empty value when it found no server and could not start one.
+    return os.environ.get("REMEDIATE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers", "both_backends: run on SQLite and on PostgreSQL (parametrises the database_url fixture)"
+    )
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize(
+            "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+        )
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"PostgreSQL for tests: {_postgres_admin_url()} (REMEDIATE_TEST_POSTGRES_URL)"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server; skips (once, with the reason) when there is none."""
+    import psycopg
+
+    url = _postgres_admin_url()
+    try:
+        psycopg.connect(_libpq(url), connect_timeout=3).close()
+    except Exception as exc:
+        why = " ".join(str(exc).split())[:200]
+        pytest.skip(
+            f"no PostgreSQL server at {url} ({type(exc).__name__}: {why}); "
+            "start one or set REMEDIATE_TEST_POSTGRES_URL (.ci/run does both)"
+        )
+    return url
+
+
 @pytest.fixture
-def database_url(tmp_path: Any) -> str:
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test (``postgresql+psycopg://``), dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"remediate_t_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(postgres_server)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # template0: nobody is ever connected to it, so tests creating databases at once never collide.
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+    url = make_url(postgres_server).set(drivername="postgresql+psycopg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.info.server_version >= 130000:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # ends leftover sessions
+            else:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+                )
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def backend(request: Any) -> str:
+    """``sqlite`` or ``postgres``: which database ``database_url`` points at (see the module docstring)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(backend: str, request: Any, tmp_path: Any) -> str:
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'remediate.db'}"
 
 
