@@ -86,7 +86,9 @@ _SELECTS = frozenset(
     }
 )
 _PICKERS = frozenset({"datepicker", "timepicker", "datetimepicker"})
-ACTIONS_ELEMENTS = _SELECTS | _PICKERS | {"button", "checkboxes", "overflow", "radio_buttons", "workflow_button"}
+ACTIONS_ELEMENTS = (
+    _SELECTS | _PICKERS | {"button", "checkboxes", "overflow", "radio_buttons", "workflow_button"}
+)
 ACCESSORY_ELEMENTS = (ACTIONS_ELEMENTS - {"datetimepicker"}) | {"image"}
 INPUT_ELEMENTS = (
     _SELECTS
@@ -258,7 +260,9 @@ class _Checker:
             self.add("must provide text or fields", at)
         self.text(text, f"{at}/text", max_len=MAX_SECTION_TEXT)
         if fields is not None:
-            items = self.array(fields, f"{at}/fields", min_items=1, max_items=MAX_SECTION_FIELDS, what="fields")
+            items = self.array(
+                fields, f"{at}/fields", min_items=1, max_items=MAX_SECTION_FIELDS, what="fields"
+            )
             for i, field in enumerate(items):
                 self.text(field, f"{at}/fields/{i}", max_len=MAX_SECTION_FIELD_TEXT, required=True)
         if block.get("accessory") is not None:
@@ -276,14 +280,22 @@ class _Checker:
 
     def _block_actions(self, block: dict[str, Any], at: str) -> None:
         items = self.array(
-            block.get("elements"), f"{at}/elements", min_items=1, max_items=MAX_ACTIONS_ELEMENTS, what="elements"
+            block.get("elements"),
+            f"{at}/elements",
+            min_items=1,
+            max_items=MAX_ACTIONS_ELEMENTS,
+            what="elements",
         )
         for i, element in enumerate(items):
             self.element(element, f"{at}/elements/{i}", ACTIONS_ELEMENTS, "an actions block")
 
     def _block_context(self, block: dict[str, Any], at: str) -> None:
         items = self.array(
-            block.get("elements"), f"{at}/elements", min_items=1, max_items=MAX_CONTEXT_ELEMENTS, what="elements"
+            block.get("elements"),
+            f"{at}/elements",
+            min_items=1,
+            max_items=MAX_CONTEXT_ELEMENTS,
+            what="elements",
         )
         for i, element in enumerate(items):
             where = f"{at}/elements/{i}"
@@ -336,7 +348,7 @@ class _Checker:
             self.add("must be an object", at)
             return
         kind = element.get("type")
-        if kind not in allowed:
+        if not isinstance(kind, str) or kind not in allowed:
             self.add(f"{kind!r} is not a valid element in {where}", f"{at}/type")
             return
         if kind == "image":
@@ -366,7 +378,9 @@ class _Checker:
         elif kind in ("plain_text_input",):
             for key in ("min_length", "max_length"):
                 value = element.get(key)
-                if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_TEXT_INPUT_LENGTH):
+                if value is not None and (
+                    not isinstance(value, int) or not 0 <= value <= MAX_TEXT_INPUT_LENGTH
+                ):
                     self.add(f"must be an integer between 0 and {MAX_TEXT_INPUT_LENGTH}", f"{at}/{key}")
         elif kind == "number_input":
             if not isinstance(element.get("is_decimal_allowed"), bool):
@@ -395,23 +409,31 @@ class _Checker:
         if options is not None:
             self.options(options, f"{at}/options", 1, MAX_OPTIONS, plain=True)
         if groups is not None:
-            items = self.array(groups, f"{at}/option_groups", min_items=1, max_items=MAX_OPTIONS, what="groups")
+            items = self.array(
+                groups, f"{at}/option_groups", min_items=1, max_items=MAX_OPTIONS, what="groups"
+            )
             for i, group in enumerate(items):
                 where = f"{at}/option_groups/{i}"
                 if not isinstance(group, dict):
                     self.add("must be an object", where)
                     continue
-                self.text(group.get("label"), f"{where}/label", max_len=MAX_OPTION_TEXT, plain=True, required=True)
+                self.text(
+                    group.get("label"), f"{where}/label", max_len=MAX_OPTION_TEXT, plain=True, required=True
+                )
                 self.options(group.get("options"), f"{where}/options", 1, MAX_OPTIONS, plain=True)
 
-    def options(self, value: Any, at: str, low: int, high: int, *, plain: bool, allow_url: bool = False) -> None:
+    def options(
+        self, value: Any, at: str, low: int, high: int, *, plain: bool, allow_url: bool = False
+    ) -> None:
         items = self.array(value, at, min_items=low, max_items=high, what="options")
         for i, option in enumerate(items):
             where = f"{at}/{i}"
             if not isinstance(option, dict):
                 self.add("must be an object", where)
                 continue
-            self.text(option.get("text"), f"{where}/text", max_len=MAX_OPTION_TEXT, plain=plain, required=True)
+            self.text(
+                option.get("text"), f"{where}/text", max_len=MAX_OPTION_TEXT, plain=plain, required=True
+            )
             self.string(option.get("value"), f"{where}/value", max_len=MAX_OPTION_VALUE, required=True)
             self.text(option.get("description"), f"{where}/description", max_len=MAX_OPTION_TEXT, plain=plain)
             if option.get("url") is not None:

@@ -168,7 +168,9 @@ class SlackDriver:
         sent = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature if signature is not None else sign_request(self.signing_secret, ts, body),
+            "X-Slack-Signature": signature
+            if signature is not None
+            else sign_request(self.signing_secret, ts, body),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **(headers or {}),
         }
@@ -214,7 +216,7 @@ class SlackDriver:
 
     def _user(self, user: str) -> dict[str, Any]:
         info = self.fake.user_info(user) if self.fake is not None else None
-        name = info["name"] if info else user.lower()
+        name = info["name"] if info else user.removeprefix("U").lower()
         return {"id": user, "username": name, "name": name, "team_id": self.team_id}
 
     def _channel(self, channel: str) -> dict[str, Any]:
@@ -250,12 +252,13 @@ class SlackDriver:
         text: str = "",
         *,
         user: str = "UALICE",
-        user_name: str = "alice",
+        user_name: str | None = None,
         channel: str = "CGENERAL",
         trigger_id: str | None = None,
         response_url: str | None = None,
     ) -> Reply:
-        """A slash command, form-encoded as Slack sends it."""
+        """A slash command, form-encoded as Slack sends it. ``user_name`` defaults to the fake's name for
+        ``user`` ("alice" for the default user)."""
         fields = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -263,7 +266,7 @@ class SlackDriver:
             "channel_id": channel,
             "channel_name": self._channel(channel)["name"],
             "user_id": user,
-            "user_name": user_name,
+            "user_name": user_name or self._user(user)["name"],
             "command": command,
             "text": text,
             "api_app_id": APP_ID,
@@ -317,11 +320,20 @@ class SlackDriver:
                         message = candidate
                         break
             if message is None:
-                message = {"ts": self._now_ts(), "text": "", "blocks": [], "user": BOT_USER_ID, "bot_id": BOT_ID}
+                message = {
+                    "ts": self._now_ts(),
+                    "text": "",
+                    "blocks": [],
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                }
             channel = message.get("channel") or channel
             ts = message["ts"]
             found_block, element = _find_element(message.get("blocks", []), action_id)
-            shown = {"type": "message", **{k: v for k, v in message.items() if k != "channel" and v is not None}}
+            shown = {
+                "type": "message",
+                **{k: v for k, v in message.items() if k != "channel" and v is not None},
+            }
             payload["container"] = {
                 "type": "message",
                 "message_ts": ts,
@@ -344,7 +356,10 @@ class SlackDriver:
             action["value"] = value
         if selected_option is not None:
             if isinstance(selected_option, str):
-                selected_option = {"text": {"type": "plain_text", "text": selected_option}, "value": selected_option}
+                selected_option = {
+                    "text": {"type": "plain_text", "text": selected_option},
+                    "value": selected_option,
+                }
             action["selected_option"] = selected_option
         action.update(action_extra or {})
         payload["actions"] = [action]
@@ -377,20 +392,24 @@ class SlackDriver:
         applied to it as Slack would (``fake.apply_view_ack``); an invalid update/push view fails here.
         """
         found = self._find_view(callback_id, view_id)
-        view: dict[str, Any] = dict(found) if found is not None else {
-            "id": view_id or f"V{next(self._seq):08d}",
-            "team_id": self.team_id,
-            "type": "modal",
-            "blocks": [],
-            "title": {"type": "plain_text", "text": "Modal"},
-            "private_metadata": "",
-            "callback_id": callback_id,
-            "hash": f"{int(self._clock())}.{secrets.token_hex(4)}",
-            "root_view_id": view_id,
-            "previous_view_id": None,
-            "app_id": APP_ID,
-            "bot_id": BOT_ID,
-        }
+        view: dict[str, Any] = (
+            dict(found)
+            if found is not None
+            else {
+                "id": view_id or f"V{next(self._seq):08d}",
+                "team_id": self.team_id,
+                "type": "modal",
+                "blocks": [],
+                "title": {"type": "plain_text", "text": "Modal"},
+                "private_metadata": "",
+                "callback_id": callback_id,
+                "hash": f"{int(self._clock())}.{secrets.token_hex(4)}",
+                "root_view_id": view_id,
+                "previous_view_id": None,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+            }
+        )
         view["callback_id"] = callback_id
         view["state"] = {"values": values}
         if private_metadata is not None:
@@ -424,14 +443,18 @@ class SlackDriver:
     ) -> Reply:
         """A ``view_closed`` payload (sent when the modal has ``notify_on_close``); closes it in the fake."""
         found = self._find_view(callback_id, view_id)
-        view = dict(found) if found is not None else {
-            "id": view_id or f"V{next(self._seq):08d}",
-            "type": "modal",
-            "callback_id": callback_id,
-            "private_metadata": "",
-            "blocks": [],
-            "state": {"values": {}},
-        }
+        view = (
+            dict(found)
+            if found is not None
+            else {
+                "id": view_id or f"V{next(self._seq):08d}",
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": "",
+                "blocks": [],
+                "state": {"values": {}},
+            }
+        )
         if private_metadata is not None:
             view["private_metadata"] = private_metadata
         payload = {"type": "view_closed", **self._common(user), "view": view, "is_cleared": is_cleared}
@@ -471,7 +494,10 @@ class SlackDriver:
                 else:
                     message = {"ts": self._now_ts(), "text": text, "user": user}
             channel = message.get("channel") or channel
-            shown = {"type": "message", **{k: v for k, v in message.items() if k != "channel" and v is not None}}
+            shown = {
+                "type": "message",
+                **{k: v for k, v in message.items() if k != "channel" and v is not None},
+            }
             payload["channel"] = self._channel(channel)
             payload["message_ts"] = message["ts"]
             payload["message"] = shown

@@ -32,6 +32,7 @@ must be registered with ``add_user`` to be DM'd, invited or looked up.
 from __future__ import annotations
 
 import base64
+import copy
 import email.parser
 import email.policy
 import itertools
@@ -264,8 +265,9 @@ class FakeSlack:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``burst`` is the per-channel chat.postMessage bucket (refilled one per second; None disables it).
-        ``clock`` measures trigger id age and rate-limit refill; pass a fake to test expiry without sleeping."""
+        """``burst`` is the per-channel chat.postMessage bucket, refilled one per second (None disables
+        it). ``clock`` measures trigger id age and bucket refill; pass a fake one to test expiry without
+        sleeping."""
         self.token = token
         self.app_token = app_token
         self.team_id = team_id
@@ -406,10 +408,14 @@ class FakeSlack:
         """Store a message written by a person (e.g. the target of a message shortcut); returns its ts."""
         with self._lock:
             ch = self._conversation(channel, allow_user=True)
-            message = self._store_message(ch.id, text=text, blocks=blocks or [], thread_ts=thread_ts, user=user)
+            message = self._store_message(
+                ch.id, text=text, blocks=blocks or [], thread_ts=thread_ts, user=user
+            )
             return str(message["ts"])
 
-    def add_file(self, name: str, content: bytes, mimetype: str = "text/markdown", user: str = "UALICE") -> str:
+    def add_file(
+        self, name: str, content: bytes, mimetype: str = "text/markdown", user: str = "UALICE"
+    ) -> str:
         """Store a file as if a person had uploaded it; returns its id for files.info."""
         with self._lock:
             file_id = self._new_id("F")
@@ -441,7 +447,12 @@ class FakeSlack:
         replace or delete the original message."""
         with self._lock:
             path = f"/response/{self.team_id}/{next(self._ids)}/{secrets.token_hex(12)}"
-            self._response_urls[path] = {"channel": channel, "message_ts": message_ts, "user": user, "uses": 0}
+            self._response_urls[path] = {
+                "channel": channel,
+                "message_ts": message_ts,
+                "user": user,
+                "uses": 0,
+            }
             return self.base + path
 
     def fail(
@@ -501,12 +512,12 @@ class FakeSlack:
                 found.sort(key=lambda m: float(m["ts"]))
             else:
                 found = list(self._messages.get(self._dm_for(channel) or channel, []))
-            return [dict(m) for m in found]
+            return copy.deepcopy(found)
 
     def edit_history(self, channel: str, ts: str) -> list[dict[str, Any]]:
         """Earlier versions of a message, oldest first (empty if never edited)."""
         with self._lock:
-            return [dict(m) for m in self._history.get((self._dm_for(channel) or channel, ts), [])]
+            return copy.deepcopy(self._history.get((self._dm_for(channel) or channel, ts), []))
 
     def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Arguments of successful chat.postMessage calls (matching the channel as sent or as resolved)."""
@@ -519,25 +530,25 @@ class FakeSlack:
     def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Ephemeral messages sent with chat.postEphemeral."""
         with self._lock:
-            return [dict(e) for e in self._ephemerals if channel is None or e["channel"] == channel]
+            return copy.deepcopy([e for e in self._ephemerals if channel is None or e["channel"] == channel])
 
     @property
     def responses(self) -> list[dict[str, Any]]:
         """Payloads accepted on response URLs, in order."""
         with self._lock:
-            return [dict(r) for r in self._responses]
+            return copy.deepcopy(self._responses)
 
     @property
     def views(self) -> dict[str, dict[str, Any]]:
         """Open modals by view id (current version)."""
         with self._lock:
-            return {k: dict(v) for k, v in self._views.items()}
+            return copy.deepcopy(self._views)
 
     def home(self, user_id: str) -> dict[str, Any] | None:
         """The Home tab last published for ``user_id``."""
         with self._lock:
             view = self._homes.get(user_id)
-            return dict(view) if view is not None else None
+            return copy.deepcopy(view)
 
     @property
     def files(self) -> dict[str, StoredFile]:
@@ -616,7 +627,9 @@ class FakeSlack:
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.01)
-        recent = ", ".join(f"{c.method}->{c.http_status}/{c.response.get('error', 'ok')}" for c in self.calls[-10:])
+        recent = ", ".join(
+            f"{c.method}->{c.http_status}/{c.response.get('error', 'ok')}" for c in self.calls[-10:]
+        )
         what = message or getattr(predicate, "__name__", repr(predicate))
         raise AssertionError(
             f"timed out after {timeout}s waiting for {what}; last value {value!r}; last calls: [{recent}]"
@@ -653,12 +666,21 @@ class FakeSlack:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (e.g. timed out on a delay fault)
 
-    def _record(self, method: str, args: dict[str, Any], status: int, response: dict[str, Any], token: Any) -> None:
+    def _record(
+        self, method: str, args: dict[str, Any], status: int, response: dict[str, Any], token: Any
+    ) -> None:
         with self._lock:
             self._calls.append(Call(method, args, status, response, time.time(), token))
 
-    def _json_reply(self, method: str, args: dict[str, Any], token: str | None, status: int, body: dict[str, Any],
-                    headers: dict[str, str] | None = None) -> _Reply:
+    def _json_reply(
+        self,
+        method: str,
+        args: dict[str, Any],
+        token: str | None,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> _Reply:
         self._record(method, args, status, body, token)
         return _Reply(status, json.dumps(body).encode(), headers=headers or {})
 
@@ -703,7 +725,11 @@ class FakeSlack:
                 return self._json_reply(method, args, token, 200, {"ok": False, "error": fault.error})
             if fault.status == 429:
                 return self._json_reply(
-                    method, args, token, 429, {"ok": False, "error": "ratelimited"},
+                    method,
+                    args,
+                    token,
+                    429,
+                    {"ok": False, "error": "ratelimited"},
                     {"Retry-After": str(fault.retry_after)},
                 )
             if fault.status is not None and fault.status != 200:
@@ -779,13 +805,14 @@ class FakeSlack:
             if not allow_user or user is None or user.deleted or user.is_bot:
                 raise _SlackError("channel_not_found")
             return self._open_dm([ref])[0]
-        channel = self._channels.get(ref)
-        if channel is None and ref[0] in ("C", "G"):
-            channel = _Channel(ref, ref.lower(), is_private=ref[0] == "G")
-            self._channels[ref] = channel
-        if channel is None:
+        known = self._channels.get(ref)
+        if known is not None:
+            return known
+        if ref[0] not in ("C", "G"):
             raise _SlackError("channel_not_found")
-        return channel
+        implicit = _Channel(ref, ref.lower(), is_private=ref[0] == "G")
+        self._channels[ref] = implicit
+        return implicit
 
     def _writable(self, channel: _Channel) -> None:
         if channel.id in self.not_in_channels:
@@ -821,7 +848,9 @@ class FakeSlack:
             "is_member": channel.id not in self.not_in_channels,
             "topic": dict(empty),
             "purpose": dict(empty),
-            "num_members": len(channel.members | ({BOT_USER_ID} if channel.id not in self.not_in_channels else set())),
+            "num_members": len(
+                channel.members | ({BOT_USER_ID} if channel.id not in self.not_in_channels else set())
+            ),
         }
 
     def _user_json(self, user: _User) -> dict[str, Any]:
@@ -906,7 +935,7 @@ class FakeSlack:
             "channel": channel_id,
             "ts": self._next_ts(),
             "text": text,
-            "blocks": blocks,
+            "blocks": copy.deepcopy(blocks),
             "thread_ts": thread_ts,
             "user": user,
             **extra,
@@ -941,7 +970,9 @@ class FakeSlack:
         self._rate_limit(channel.id)
         text, blocks, attachments = args.get("text"), args.get("blocks"), args.get("attachments")
         self._check_content(text, blocks, attachments)
-        extra = {k: args[k] for k in ("attachments", "metadata", "reply_broadcast") if args.get(k) is not None}
+        extra = {
+            k: args[k] for k in ("attachments", "metadata", "reply_broadcast") if args.get(k) is not None
+        }
         message = self._store_message(
             channel.id, text=text or "", blocks=blocks or [], thread_ts=args.get("thread_ts") or None, **extra
         )
@@ -1014,13 +1045,20 @@ class FakeSlack:
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
         except ValueError:
-            return self._json_reply("response_url", {"raw": body.decode("utf-8", "replace")}, None, 400,
-                                    {"ok": False, "error": "invalid_payload"})
+            return self._json_reply(
+                "response_url",
+                {"raw": body.decode("utf-8", "replace")},
+                None,
+                400,
+                {"ok": False, "error": "invalid_payload"},
+            )
         try:
             with self._lock:
                 self._apply_response(path, payload)
         except _SlackError as e:
-            return self._json_reply("response_url", payload, None, 400 if e.status == 200 else e.status, e.body())
+            return self._json_reply(
+                "response_url", payload, None, 400 if e.status == 200 else e.status, e.body()
+            )
         return self._json_reply("response_url", payload, None, 200, {"ok": True})
 
     def _apply_response(self, path: str, payload: dict[str, Any]) -> None:
@@ -1078,7 +1116,9 @@ class FakeSlack:
             raise _invalid_view(errors)
         return dict(view)
 
-    def _build_view(self, view: dict[str, Any], *, view_id: str, root: str, previous: str | None) -> dict[str, Any]:
+    def _build_view(
+        self, view: dict[str, Any], *, view_id: str, root: str, previous: str | None
+    ) -> dict[str, Any]:
         return {
             "id": view_id,
             "team_id": self.team_id,
@@ -1348,7 +1388,8 @@ class FakeSlack:
             )
             parts = [p for p in message.iter_parts()]
             chosen = next((p for p in parts if p.get_filename()), parts[0] if parts else None)
-            content = (chosen.get_payload(decode=True) or b"") if chosen is not None else b""
+            decoded = chosen.get_payload(decode=True) if chosen is not None else None
+            content = decoded if isinstance(decoded, bytes) else b""
         with self._lock:
             pending = self._pending_uploads.get(file_id)
             if pending is not None:
@@ -1368,13 +1409,13 @@ class FakeSlack:
         channel = self._conversation(channel_ref, allow_user=True) if channel_ref else None
         if channel is not None:
             self._writable(channel)
-        pending = []
+        pending: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         for entry in entries:
             file_id = entry.get("id") if isinstance(entry, dict) else None
-            upload = self._pending_uploads.get(file_id or "")
+            upload = self._pending_uploads.get(file_id) if isinstance(file_id, str) else None
             if upload is None or upload["content"] is None:
                 raise _SlackError("file_not_found")
-            pending.append((file_id, entry, upload))
+            pending.append((str(file_id), entry, upload))
         stored = []
         for file_id, entry, upload in pending:
             del self._pending_uploads[file_id]
@@ -1406,7 +1447,7 @@ class FakeSlack:
         return {"files": [self._file_json(f) for f in stored]}
 
     def _api_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        f = self._files.get(args.get("file") or "")
+        f = self._files.get(str(args.get("file") or ""))
         if f is None:
             raise _SlackError("file_not_found")
         return {"file": self._file_json(f), "comments": [], "response_metadata": {"next_cursor": ""}}

@@ -27,7 +27,8 @@ ENVELOPE_TYPES = ("slash_commands", "interactive", "events_api")
 
 
 class SocketModeStandIn:
-    """Serves Socket Mode on ``ws://127.0.0.1:<port>/link/``; ``start()`` it or use it as a context manager."""
+    """Serves Socket Mode on ``ws://127.0.0.1:<port>/link/``; ``start()`` it or use it as a context
+    manager."""
 
     def __init__(self, *, app_id: str = APP_ID) -> None:
         self.app_id = app_id
@@ -36,6 +37,7 @@ class SocketModeStandIn:
         self._connections: list[ServerConnection] = []
         self._pending: dict[str, Future[dict[str, Any]]] = {}
         self._received: list[dict[str, Any]] = []
+        self._accepted = 0
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -44,7 +46,9 @@ class SocketModeStandIn:
     def start(self) -> SocketModeStandIn:
         if self._server is None:
             self._server = serve(self._handle, "127.0.0.1", 0)
-            self._thread = threading.Thread(target=self._server.serve_forever, name="socket-mode", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="socket-mode", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -87,6 +91,12 @@ class SocketModeStandIn:
             return len(self._connections)
 
     @property
+    def connects(self) -> int:
+        """How many connections have been accepted so far (reconnections included)."""
+        with self._lock:
+            return self._accepted
+
+    @property
     def received(self) -> list[dict[str, Any]]:
         """Every JSON frame the clients sent, in order."""
         with self._lock:
@@ -116,7 +126,9 @@ class SocketModeStandIn:
         (``{"envelope_id": ..., "payload": ...}``; ``payload`` only when the app responded with one)."""
         if type not in ENVELOPE_TYPES:
             raise ValueError(f"envelope type must be one of {ENVELOPE_TYPES}, not {type!r}")
-        envelope_id = f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(6)}"
+        envelope_id = (
+            f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(6)}"
+        )
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
             "type": type,
@@ -136,7 +148,9 @@ class SocketModeStandIn:
             connection.send(json.dumps(envelope))
             return future.result(timeout=timeout)
         except FutureTimeout:
-            raise AssertionError(f"the app did not acknowledge {type} envelope {envelope_id} within {timeout}s") from None
+            raise AssertionError(
+                f"the app did not acknowledge {type} envelope {envelope_id} within {timeout}s"
+            ) from None
         finally:
             with self._lock:
                 self._pending.pop(envelope_id, None)
@@ -147,7 +161,9 @@ class SocketModeStandIn:
             if not self._connections:
                 raise AssertionError("no Socket Mode client is connected")
             connection = self._connections[-1]
-        connection.send(json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "standin"}}))
+        connection.send(
+            json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "standin"}})
+        )
 
     # ---- server side -----------------------------------------------------------------------------
 
@@ -163,6 +179,7 @@ class SocketModeStandIn:
         try:
             connection.send(json.dumps(hello))
             with self._connected:
+                self._accepted += 1
                 self._connections.append(connection)
                 self._connected.notify_all()
             for raw in connection:

@@ -14,6 +14,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
+import cheroot.wsgi
 import pytest
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -68,7 +69,12 @@ def section(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def button(action_id: str, text: str = "Go", value: str = "v") -> dict[str, Any]:
-    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}, "value": value}
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
 
 
 def modal(title: str = "Declare incident", blocks: list[dict[str, Any]] | None = None, **extra: Any) -> dict:
@@ -239,7 +245,11 @@ def test_block_limits_rejected_and_nothing_stored(fake: FakeSlack, client: WebCl
             {"type": "actions", "elements": [button("ack")]},
         ],
         "input in a message": [
-            {"type": "input", "label": {"type": "plain_text", "text": "L"}, "element": {"type": "plain_text_input"}}
+            {
+                "type": "input",
+                "label": {"type": "plain_text", "text": "L"},
+                "element": {"type": "plain_text_input"},
+            }
         ],
         "unknown block": [{"type": "carousel"}],
     }
@@ -270,7 +280,10 @@ def _options(n: int, text: str = "opt", value: str = "v") -> list[dict[str, Any]
     ("blocks", "fragment"),
     [
         ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}], "/blocks/0/fields"),
-        ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}], "/blocks/0/fields/0/text"),
+        (
+            [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}],
+            "/blocks/0/fields/0/text",
+        ),
         ([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "/blocks/0/text/text"),
         ([{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}], "/blocks/0/text/type"),
         ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}], "/blocks/0/elements"),
@@ -281,22 +294,48 @@ def _options(n: int, text: str = "opt", value: str = "v") -> list[dict[str, Any]
         ([{"type": "actions", "elements": [button("a", text="t" * 76)]}], "/blocks/0/elements/0/text/text"),
         ([{"type": "actions", "elements": [button("a", value="v" * 2001)]}], "/blocks/0/elements/0/value"),
         ([{"type": "actions", "elements": [{**button("a"), "url": "u" * 3001}]}], "/blocks/0/elements/0/url"),
-        ([section("s", accessory={"type": "static_select", "action_id": "s", "options": _options(101)})],
-         "/blocks/0/accessory/options"),
-        ([section("s", accessory={"type": "static_select", "action_id": "s", "options": _options(1, "o" * 76)})],
-         "/blocks/0/accessory/options/0/text/text"),
-        ([section("s", accessory={"type": "static_select", "action_id": "s", "options": _options(1, value="v" * 151)})],
-         "/blocks/0/accessory/options/0/value"),
-        ([section("s", accessory={"type": "overflow", "action_id": "o", "options": _options(1)})],
-         "/blocks/0/accessory/options"),
-        ([section("s", accessory={"type": "overflow", "action_id": "o", "options": _options(6)})],
-         "/blocks/0/accessory/options"),
+        (
+            [section("s", accessory={"type": "static_select", "action_id": "s", "options": _options(101)})],
+            "/blocks/0/accessory/options",
+        ),
+        (
+            [
+                section(
+                    "s",
+                    accessory={"type": "static_select", "action_id": "s", "options": _options(1, "o" * 76)},
+                )
+            ],
+            "/blocks/0/accessory/options/0/text/text",
+        ),
+        (
+            [
+                section(
+                    "s",
+                    accessory={
+                        "type": "static_select",
+                        "action_id": "s",
+                        "options": _options(1, value="v" * 151),
+                    },
+                )
+            ],
+            "/blocks/0/accessory/options/0/value",
+        ),
+        (
+            [section("s", accessory={"type": "overflow", "action_id": "o", "options": _options(1)})],
+            "/blocks/0/accessory/options",
+        ),
+        (
+            [section("s", accessory={"type": "overflow", "action_id": "o", "options": _options(6)})],
+            "/blocks/0/accessory/options",
+        ),
         ([{"type": "section", "text": {"type": "markdown", "text": "x"}}], "/blocks/0/text/type"),
         ([{"type": "section", "text": {"type": "mrkdwn", "text": ""}}], "/blocks/0/text/text"),
         ([{"type": "image", "image_url": "https://example.com/a.png"}], "/blocks/0/alt_text"),
         ([{"type": "image", "alt_text": "chart"}], "/blocks/0/image_url"),
-        ([{"type": "actions", "elements": [{"type": "plain_text_input", "action_id": "p"}]}],
-         "/blocks/0/elements/0/type"),
+        (
+            [{"type": "actions", "elements": [{"type": "plain_text_input", "action_id": "p"}]}],
+            "/blocks/0/elements/0/type",
+        ),
     ],
 )
 def test_validate_blocks_limits(blocks: list[dict[str, Any]], fragment: str) -> None:
@@ -308,16 +347,32 @@ def test_validate_blocks_accepts_a_rich_valid_message() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "INC-42 SEV1"}},
         section("*Owner* <@UALICE>", block_id="summary", accessory=button("ack", "Acknowledge", "42")),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Due*"}, {"type": "plain_text", "text": "Fri"}]},
-        {"type": "context", "elements": [{"type": "image", "image_url": "https://e.x/i.png", "alt_text": "i"},
-                                         {"type": "mrkdwn", "text": "opened 5m ago"}]},
-        {"type": "actions", "block_id": "acts", "elements": [
-            button("resolve", "Resolve"),
-            {"type": "overflow", "action_id": "more", "options": _options(3)},
-            {"type": "static_select", "action_id": "sev", "placeholder": {"type": "plain_text", "text": "Sev"},
-             "options": _options(3)},
-            {"type": "datepicker", "action_id": "due", "initial_date": "2024-05-01"},
-        ]},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": "*Due*"}, {"type": "plain_text", "text": "Fri"}],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "image", "image_url": "https://e.x/i.png", "alt_text": "i"},
+                {"type": "mrkdwn", "text": "opened 5m ago"},
+            ],
+        },
+        {
+            "type": "actions",
+            "block_id": "acts",
+            "elements": [
+                button("resolve", "Resolve"),
+                {"type": "overflow", "action_id": "more", "options": _options(3)},
+                {
+                    "type": "static_select",
+                    "action_id": "sev",
+                    "placeholder": {"type": "plain_text", "text": "Sev"},
+                    "options": _options(3),
+                },
+                {"type": "datepicker", "action_id": "due", "initial_date": "2024-05-01"},
+            ],
+        },
         {"type": "divider"},
     ]
     assert validate_blocks(blocks, "message") == []
@@ -326,8 +381,12 @@ def test_validate_blocks_accepts_a_rich_valid_message() -> None:
 
 
 def test_validate_view_rules() -> None:
-    text_input = {"type": "input", "block_id": "t", "label": {"type": "plain_text", "text": "Title"},
-                  "element": {"type": "plain_text_input", "action_id": "v"}}
+    text_input = {
+        "type": "input",
+        "block_id": "t",
+        "label": {"type": "plain_text", "text": "Title"},
+        "element": {"type": "plain_text_input", "action_id": "v"},
+    }
     good = modal(blocks=[text_input], submit={"type": "plain_text", "text": "Declare"}, callback_id="declare")
     assert validate_view(good, "modal") == []
     problems = {
@@ -335,10 +394,14 @@ def test_validate_view_rules() -> None:
         "/view/submit": modal(blocks=[text_input]),
         "/view/private_metadata": modal(private_metadata="m" * 3001),
         "/view/callback_id": modal(callback_id="c" * 256),
-        "/view/blocks/0/label": modal(blocks=[{"type": "input", "element": {"type": "plain_text_input"}}],
-                                      submit={"type": "plain_text", "text": "Go"}),
-        "/view/blocks/0/element": modal(blocks=[{"type": "input", "label": {"type": "plain_text", "text": "L"}}],
-                                        submit={"type": "plain_text", "text": "Go"}),
+        "/view/blocks/0/label": modal(
+            blocks=[{"type": "input", "element": {"type": "plain_text_input"}}],
+            submit={"type": "plain_text", "text": "Go"},
+        ),
+        "/view/blocks/0/element": modal(
+            blocks=[{"type": "input", "label": {"type": "plain_text", "text": "L"}}],
+            submit={"type": "plain_text", "text": "Go"},
+        ),
         "/view/close/text": modal(close={"type": "plain_text", "text": "c" * 25}),
         "/view/type": {"type": "home", "blocks": []},
     }
@@ -350,7 +413,9 @@ def test_validate_view_rules() -> None:
 # ---- views -----------------------------------------------------------------------------------------
 
 
-def test_trigger_ids_are_single_use_and_expire(fake: FakeSlack, client: WebClient, clock: ManualClock) -> None:
+def test_trigger_ids_are_single_use_and_expire(
+    fake: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
     trigger = fake.new_trigger_id(user="UALICE")
     opened = client.views_open(trigger_id=trigger, view=modal(callback_id="declare"))["view"]
     assert opened["id"].startswith("V") and opened["hash"]
@@ -407,8 +472,9 @@ def test_views_update_push_and_publish(fake: FakeSlack, client: WebClient) -> No
     home = {"type": "home", "blocks": [section("Your open action items: 2")]}
     first = client.views_publish(user_id="UALICE", view=home)["view"]
     client.views_publish(user_id="UALICE", view={**home, "blocks": [section("none left")]})
-    assert fake.home("UALICE")["blocks"] == [section("none left")]
-    assert fake.home("UALICE")["id"] == first["id"]
+    published = fake.home("UALICE")
+    assert published is not None and published["id"] == first["id"]
+    assert published["blocks"] == [section("none left")]
     with pytest.raises(SlackApiError) as not_home:
         client.views_publish(user_id="UALICE", view=modal())
     assert slack_error(not_home) == "invalid_arguments"
@@ -421,7 +487,11 @@ def test_users_info_list_and_groups(fake: FakeSlack, client: WebClient) -> None:
     fake.add_user("UNYC", "nina", real_name="Nina Y", tz="America/New_York", email="nina@example.com")
     user = client.users_info(user="UNYC")["user"]
     expected_offset = int(time_in("America/New_York").utcoffset().total_seconds())
-    assert (user["tz"], user["tz_offset"], user["real_name"]) == ("America/New_York", expected_offset, "Nina Y")
+    assert (user["tz"], user["tz_offset"], user["real_name"]) == (
+        "America/New_York",
+        expected_offset,
+        "Nina Y",
+    )
     assert user["tz_label"] in ("Eastern Standard Time", "Eastern Daylight Time")
     assert user["profile"]["display_name"] == "nina" and user["profile"]["email"] == "nina@example.com"
     with pytest.raises(SlackApiError) as unknown:
@@ -488,7 +558,9 @@ def test_delay_fault_makes_the_client_time_out(fake: FakeSlack) -> None:
     assert WebClient(base_url=fake.url, token=fake.token).users_info(user="UALICE")["ok"] is True
 
 
-def test_rate_limit_is_per_channel_and_refills(fake: FakeSlack, client: WebClient, clock: ManualClock) -> None:
+def test_rate_limit_is_per_channel_and_refills(
+    fake: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
     for i in range(3):
         client.chat_postMessage(channel="CBUSY", text=str(i))
     with pytest.raises(SlackApiError) as limited:
@@ -508,22 +580,34 @@ def test_rate_limit_is_per_channel_and_refills(fake: FakeSlack, client: WebClien
 def test_file_upload_v2_flow_and_private_url_auth(fake: FakeSlack, client: WebClient) -> None:
     content = "# Postmortem INC-42\n\nRoot cause: a full disk.\n"
     done = client.files_upload_v2(
-        channel="CINC", content=content, filename="inc-42.md", title="INC-42 postmortem",
+        channel="CINC",
+        content=content,
+        filename="inc-42.md",
+        title="INC-42 postmortem",
         initial_comment="Postmortem draft",
     )
     file_id = done["file"]["id"]
     stored = fake.files[file_id]
     assert (stored.content, stored.filename, stored.title, stored.channel) == (
-        content.encode(), "inc-42.md", "INC-42 postmortem", "CINC",
+        content.encode(),
+        "inc-42.md",
+        "INC-42 postmortem",
+        "CINC",
     )
     assert fake.messages("CINC")[-1]["text"] == "Postmortem draft"
 
     info = client.files_info(file=file_id)["file"]
-    assert (info["name"], info["mimetype"], info["size"]) == ("inc-42.md", "text/markdown", len(content.encode()))
+    assert (info["name"], info["mimetype"], info["size"]) == (
+        "inc-42.md",
+        "text/markdown",
+        len(content.encode()),
+    )
     with pytest.raises(urllib.error.HTTPError) as anonymous:
         urllib.request.urlopen(info["url_private"], timeout=5)
     assert anonymous.value.code == 401
-    authed = urllib.request.Request(info["url_private_download"], headers={"Authorization": f"Bearer {fake.token}"})
+    authed = urllib.request.Request(
+        info["url_private_download"], headers={"Authorization": f"Bearer {fake.token}"}
+    )
     with urllib.request.urlopen(authed, timeout=5) as resp:
         assert resp.read() == content.encode()
 
@@ -589,7 +673,9 @@ def test_signature_matches_slack_documented_example() -> None:
         "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
         "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
     )
-    independent = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    independent = (
+        "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    )
     assert sign_request(secret, timestamp, body) == independent
     assert sign_request(secret, str(timestamp), body.encode()) == independent
     assert independent == "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
@@ -633,13 +719,22 @@ def test_driver_against_a_real_bolt_app(fake: FakeSlack, bolt: tuple[App, str]) 
     def incident(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
         seen["command"] = command
-        client.views_open(trigger_id=command["trigger_id"], view=modal(
-            callback_id="declare",
-            private_metadata="CINC",
-            submit={"type": "plain_text", "text": "Declare"},
-            blocks=[{"type": "input", "block_id": "title", "label": {"type": "plain_text", "text": "Title"},
-                     "element": {"type": "plain_text_input", "action_id": "value"}}],
-        ))
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=modal(
+                callback_id="declare",
+                private_metadata="CINC",
+                submit={"type": "plain_text", "text": "Declare"},
+                blocks=[
+                    {
+                        "type": "input",
+                        "block_id": "title",
+                        "label": {"type": "plain_text", "text": "Title"},
+                        "element": {"type": "plain_text_input", "action_id": "value"},
+                    }
+                ],
+            ),
+        )
         respond("Opening the form")
 
     @app.view("declare")
@@ -674,14 +769,27 @@ def test_driver_against_a_real_bolt_app(fake: FakeSlack, bolt: tuple[App, str]) 
 
     fake.new_trigger_id()
     client = WebClient(base_url=fake.url, token=fake.token)
-    client.chat_postMessage(channel="CINC", text="INC-42", blocks=[
-        {"type": "actions", "block_id": "inc", "elements": [button("ack", "Acknowledge", "INC-42")]}])
+    client.chat_postMessage(
+        channel="CINC",
+        text="INC-42",
+        blocks=[{"type": "actions", "block_id": "inc", "elements": [button("ack", "Acknowledge", "INC-42")]}],
+    )
     assert driver.block_action("ack", channel="CINC").status == 200
     assert seen["action"]["value"] == "INC-42" and seen["action"]["block_id"] == "inc"
     assert fake.messages("CINC")[0]["text"] == "Acknowledged"
 
-    assert driver.event({"type": "app_mention", "user": "UALICE", "text": "<@UBOT> help", "channel": "CINC",
-                         "ts": "1.000001"}).status == 200
+    assert (
+        driver.event(
+            {
+                "type": "app_mention",
+                "user": "UALICE",
+                "text": "<@UBOT> help",
+                "channel": "CINC",
+                "ts": "1.000001",
+            }
+        ).status
+        == 200
+    )
     assert seen["mention"] == "<@UBOT> help"
     assert driver.url_verification("challenge-xyz").json() == {"challenge": "challenge-xyz"}
 
@@ -701,15 +809,41 @@ def test_bolt_rejects_bad_signatures_and_stale_timestamps(fake: FakeSlack, bolt:
         assert driver.command("/ping").text == "pong"
 
 
+def test_driver_keeps_one_connection_alive_and_recovers_when_the_server_drops_it(fake: FakeSlack) -> None:
+    app = App(token=fake.token, signing_secret=SECRET, client=WebClient(base_url=fake.url, token=fake.token))
+    app.command("/ping")(lambda ack: ack("pong"))
+    server = cheroot.wsgi.Server(("127.0.0.1", 0), SlackRequestHandler(app), numthreads=2, timeout=0.2)
+    server.prepare()
+    threading.Thread(target=server.serve, daemon=True).start()
+    try:
+        driver = SlackDriver(f"http://127.0.0.1:{server.bind_addr[1]}", SECRET, fake=fake)
+        assert driver.command("/ping").text == "pong"
+        first = driver._conn
+        assert driver.command("/ping").text == "pong"
+        assert driver._conn is first is not None  # HTTP/1.1 keep-alive: one connection
+        time.sleep(0.5)  # longer than the server's idle timeout: it closes the connection
+        assert driver.command("/ping").text == "pong"
+        assert driver._conn is not first
+        driver.close()
+    finally:
+        server.stop()
+
+
 # ---- Socket Mode -----------------------------------------------------------------------------------
 
 
 def test_socket_mode_round_trip_with_the_real_handler(fake: FakeSlack) -> None:
     app = App(token=fake.token, signing_secret=SECRET, client=WebClient(base_url=fake.url, token=fake.token))
 
+    mentions: list[str] = []
+
     @app.command("/ping")
     def ping(ack: Any) -> None:
         ack("pong")
+
+    @app.event("app_mention")
+    def mention(event: dict[str, Any]) -> None:
+        mentions.append(event["text"])
 
     with SocketModeStandIn() as standin:
         fake.socket_url = standin.url
@@ -718,12 +852,37 @@ def test_socket_mode_round_trip_with_the_real_handler(fake: FakeSlack) -> None:
         try:
             standin.wait_connected(5)
             assert fake.ok_calls("apps.connections.open")[0].token == fake.app_token
-            ack = standin.send_envelope("slash_commands", {
-                "command": "/ping", "text": "", "user_id": "UALICE", "user_name": "alice",
-                "channel_id": "CGENERAL", "team_id": "T0001", "api_app_id": "A0REMEDIATE",
-                "trigger_id": fake.new_trigger_id(), "response_url": fake.new_response_url(),
-            })
+            ack = standin.send_envelope(
+                "slash_commands",
+                {
+                    "command": "/ping",
+                    "text": "",
+                    "user_id": "UALICE",
+                    "user_name": "alice",
+                    "channel_id": "CGENERAL",
+                    "team_id": "T0001",
+                    "api_app_id": "A0REMEDIATE",
+                    "trigger_id": fake.new_trigger_id(),
+                    "response_url": fake.new_response_url(),
+                },
+            )
             assert ack["payload"] == {"text": "pong"}
             assert ack["envelope_id"] == standin.received[-1]["envelope_id"]
+
+            standin.send_disconnect()  # the client must fetch a new URL and reconnect
+            fake.wait_for(lambda: standin.connects == 2 and standin.connection_count == 1)
+            assert len(fake.ok_calls("apps.connections.open")) == 2
+            event = {"type": "app_mention", "user": "UALICE", "text": "<@UBOT> status", "channel": "C1"}
+            envelope = {
+                "type": "event_callback",
+                "team_id": "T0001",
+                "api_app_id": "A0REMEDIATE",
+                "event_id": "Ev1",
+                "event_time": 1,
+                "event": {**event, "ts": "1.1", "event_ts": "1.1"},
+            }
+            acked = standin.send_envelope("events_api", envelope)
+            assert set(acked) == {"envelope_id"}
+            fake.wait_for(lambda: mentions == ["<@UBOT> status"])
         finally:
             handler.close()
