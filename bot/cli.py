@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
@@ -113,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def _as_of(at: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `at` and then runs: the job sees `at`, and delivery retries (a 429's
+    Retry-After, a backoff) come due as real time passes instead of never."""
+    started = time.monotonic()
+    return lambda: at + timedelta(seconds=time.monotonic() - started)
+
+
 def _run_job(settings: Settings, name: str, at: datetime | None, timeout: float) -> int:
     from bot.clock import system_clock
     from bot.jobs.registry import UnknownJob, get_job
@@ -125,10 +133,10 @@ def _run_job(settings: Settings, name: str, at: datetime | None, timeout: float)
     except UnknownJob as err:
         print(f"remediate: {err.message}", file=sys.stderr)
         return 2
-    clock = (lambda: at) if at is not None else system_clock
+    clock = _as_of(at) if at is not None else system_clock
     deps = build_deps(settings, clock)
     upgrade(deps.engine)
-    result = run_job(deps, spec)
+    result = run_job(deps, spec, at)
     print(f"{spec.name}: {result.summary}")
     # A cron-only deployment has no other sender: deliver what this run queued before exiting. Leases keep
     # a running bot's sender and this one from sending the same message.

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_team_id: str | None = None
     slack_channel_rate: float = Field(default=1.0, gt=0)
+    # How long a sender holds an outbox message it is about to send; after a crash another replica takes it
+    # once the lease runs out. Keep it above the Slack call timeout (10 s) so a slow call is not sent twice.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     # --- Storage and serving ----------------------------------------------------------------------------
     database_url: str = "sqlite:///remediate.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock, system_clock
@@ -42,6 +43,7 @@ def build_notifier(deps: Deps) -> Notifier:
         worker_id=deps.worker_id,
         channel_rate=deps.settings.slack_channel_rate,
         metrics=deps.metrics,
+        lease=timedelta(seconds=deps.settings.outbox_lease_seconds),
     )
 
 

@@ -87,19 +87,29 @@ def timeline(
 
 
 def lease_outbox(
-    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    lease_now: datetime | None = None,
 ) -> list[OutboxMessage]:
     """Lease up to `limit` due messages to `worker` (oldest first). Other workers skip leased rows.
+
+    `now` decides what is due (``not_before``); `lease_now` (default `now`) is the clock leases are measured
+    on. Give the wall clock there: every process shares it, even one evaluating a job "as of" another time.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` so replicas never lease the same row; SQLite: the write
     transaction is exclusive already.
     """
+    lease_now = lease_now or now
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,  # type: ignore[arg-type]
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),  # type: ignore[union-attr,operator]
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < lease_now),  # type: ignore[union-attr,operator]
         )
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
         .limit(limit)
@@ -108,7 +118,7 @@ def lease_outbox(
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
     for row in rows:
-        row.lease_until = now + lease
+        row.lease_until = lease_now + lease
         row.leased_by = worker
     return rows
 
@@ -127,6 +137,21 @@ def release_lease(session: Session, *, message_id: int, worker: str) -> None:
         .where(OutboxMessage.id == message_id, OutboxMessage.leased_by == worker)  # type: ignore[arg-type]
         .values(lease_until=None, leased_by=None)
     )
+
+
+def renew_lease(session: Session, *, message_id: int, worker: str, until: datetime) -> bool:
+    """Extend `worker`'s lease on a pending message; False when the lease was lost (another worker took the
+    message after it ran out, or it was released)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,  # type: ignore[arg-type]
+            OutboxMessage.leased_by == worker,  # type: ignore[arg-type]
+            OutboxMessage.status == "pending",  # type: ignore[arg-type]
+        )
+        .values(lease_until=until)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def get_message_ref(session: Session, *, ref: str) -> MessageRef | None:

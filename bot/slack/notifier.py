@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.clock import Clock
+from bot.clock import Clock, system_clock
 from storage import queries
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
@@ -91,10 +91,16 @@ class Notifier:
         worker_id: str,
         channel_rate: float = 1.0,
         metrics: Any | None = None,
+        lease: timedelta = LEASE,
+        wall_clock: Clock = system_clock,
     ):
+        """`clock` says what is due (a test's or a `jobs run --at` clock); leases run on `wall_clock`, which
+        every replica shares. `lease` must outlast one Slack call, or a slow call could be sent twice."""
         self.engine = engine
         self.client = client
         self.clock = clock
+        self.wall_clock = wall_clock
+        self.lease = lease
         self.worker_id = worker_id
         self.min_interval = 1.0 / channel_rate
         self.metrics = metrics
@@ -106,9 +112,16 @@ class Notifier:
         """Send what is due now (one batch). Returns what happened."""
         stats = DeliveryStats()
         with self._lock:  # one batch at a time per process; replicas coordinate through leases
-            now = self.clock()
+            now, leased_at = self.clock(), self.wall_clock()
             with unit_of_work(self.engine) as session:
-                rows = queries.lease_outbox(session, now=now, worker=self.worker_id, limit=limit, lease=LEASE)
+                rows = queries.lease_outbox(
+                    session,
+                    now=now,
+                    lease_now=leased_at,
+                    worker=self.worker_id,
+                    limit=limit,
+                    lease=self.lease,
+                )
                 batch = [
                     (r.id, r.method, dict(r.payload), r.ref, r.channel_key, r.attempts, r.created_at)
                     for r in rows
@@ -122,6 +135,8 @@ class Notifier:
                     self._release(msg_id)
                     stats.deferred += 1
                     continue
+                if not self._still_held(msg_id, leased_at):
+                    continue  # the batch outlived its lease and another worker took this message
                 self._deliver_one(msg_id, method, payload, ref, attempts, created_at, stats)
         if self.metrics is not None:
             self.metrics.observe_delivery(stats)
@@ -182,6 +197,19 @@ class Notifier:
             return False
         self._next_slot[channel_key] = now + self.min_interval
         return True
+
+    def _still_held(self, msg_id: int, leased_at: datetime) -> bool:
+        """True when this worker may send the message: its lease is young, or renewed now. A slow batch
+        (Slack answering slowly) renews each message before sending it instead of letting the rest lapse."""
+        if self.wall_clock() - leased_at < self.lease / 2:
+            return True
+        with unit_of_work(self.engine) as session:
+            held = queries.renew_lease(
+                session, message_id=msg_id, worker=self.worker_id, until=self.wall_clock() + self.lease
+            )
+        if not held:
+            log.info("outbox message %s: lease lost to another worker; not sending it here", msg_id)
+        return held
 
     def _release(self, msg_id: int) -> None:
         with unit_of_work(self.engine) as session:
