@@ -282,7 +282,7 @@ class SlackDriver:
         *,
         value: str | None = None,
         user: str = "UALICE",
-        block_id: str | None = "b",
+        block_id: str | None = None,
         channel: str = "CGENERAL",
         message: dict[str, Any] | None = None,
         view: dict[str, Any] | str | None = None,
@@ -296,8 +296,8 @@ class SlackDriver:
 
         ``message`` may be a dict from ``fake.messages()``; without it, and with a fake, the newest
         message in ``channel`` holding ``action_id`` is used. ``view`` may be a view dict or a view id
-        from ``fake.views``. The button's text and value come from the element found in the blocks
-        when not given.
+        from ``fake.views``. ``block_id`` and the button's text and value come from the element found in
+        the blocks when not given (``block_id`` then falls back to "b").
         """
         action: dict[str, Any] = {"action_id": action_id, "type": action_type, "action_ts": self._now_ts()}
         payload: dict[str, Any] = {"type": "block_actions", **self._common(user)}
@@ -345,7 +345,7 @@ class SlackDriver:
             payload["state"] = {"values": state or {}}
             payload["response_url"] = self._response_url(user, channel, ts)
             payload["trigger_id"] = trigger_id or self._trigger(user)
-        action["block_id"] = block_id if block_id != "b" or found_block is None else found_block
+        action["block_id"] = block_id or found_block or "b"
         if element is not None and "text" in element:
             action["text"] = element["text"]
         if action_type == "button":

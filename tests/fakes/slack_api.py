@@ -304,7 +304,6 @@ class FakeSlack:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._views: dict[str, dict[str, Any]] = {}
-        self._view_users: dict[str, str | None] = {}
         self._homes: dict[str, dict[str, Any]] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._files: dict[str, StoredFile] = {}
@@ -566,7 +565,6 @@ class FakeSlack:
                 doomed = [k for k, v in self._views.items() if v["root_view_id"] == view["root_view_id"]]
             for key in doomed:
                 self._views.pop(key, None)
-                self._view_users.pop(key, None)
 
     def user_info(self, user_id: str) -> dict[str, Any] | None:
         """The users.info ``user`` object for a registered user, else None."""
@@ -611,7 +609,6 @@ class FakeSlack:
                     return ["push_limit_reached"]
                 new_id = self._new_id("V")
                 self._views[new_id] = self._build_view(view, view_id=new_id, root=root, previous=view_id)
-                self._view_users[new_id] = self._view_users.get(view_id)
             else:
                 return [f"unknown response_action {action!r}"]
             return []
@@ -1154,7 +1151,6 @@ class FakeSlack:
         view_id = self._new_id("V")
         built = self._build_view(view, view_id=view_id, root=view_id, previous=None)
         self._views[view_id] = built
-        self._view_users[view_id] = trigger.user
         return {"view": built}
 
     def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1172,7 +1168,6 @@ class FakeSlack:
         trigger.used = True
         built = self._build_view(view, view_id=view_id, root=root, previous=below["id"] if below else None)
         self._views[view_id] = built
-        self._view_users[view_id] = trigger.user
         return {"view": built}
 
     def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:

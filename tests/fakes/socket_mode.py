@@ -38,6 +38,7 @@ class SocketModeStandIn:
         self._pending: dict[str, Future[dict[str, Any]]] = {}
         self._received: list[dict[str, Any]] = []
         self._accepted = 0
+        self._retiring: list[ServerConnection] = []
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -156,11 +157,13 @@ class SocketModeStandIn:
                 self._pending.pop(envelope_id, None)
 
     def send_disconnect(self, reason: str = "refresh_requested") -> None:
-        """Ask the newest client to reconnect, as Slack does before rotating a connection."""
+        """Ask the newest client to reconnect, as Slack does before rotating a connection. The old
+        connection is closed from this side as soon as the client has opened its new one."""
         with self._lock:
             if not self._connections:
                 raise AssertionError("no Socket Mode client is connected")
             connection = self._connections[-1]
+            self._retiring.append(connection)
         connection.send(
             json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "standin"}})
         )
@@ -181,7 +184,10 @@ class SocketModeStandIn:
             with self._connected:
                 self._accepted += 1
                 self._connections.append(connection)
+                retired, self._retiring = self._retiring, []
                 self._connected.notify_all()
+            for old in retired:
+                old.close()
             for raw in connection:
                 try:
                     frame = json.loads(raw)

@@ -812,7 +812,9 @@ def test_bolt_rejects_bad_signatures_and_stale_timestamps(fake: FakeSlack, bolt:
 def test_driver_keeps_one_connection_alive_and_recovers_when_the_server_drops_it(fake: FakeSlack) -> None:
     app = App(token=fake.token, signing_secret=SECRET, client=WebClient(base_url=fake.url, token=fake.token))
     app.command("/ping")(lambda ack: ack("pong"))
-    server = cheroot.wsgi.Server(("127.0.0.1", 0), SlackRequestHandler(app), numthreads=2, timeout=0.2)
+    # cheroot's idle timeout is a socket timeout, so a float works despite the int annotation.
+    idle = 0.2
+    server = cheroot.wsgi.Server(("127.0.0.1", 0), SlackRequestHandler(app), numthreads=2, timeout=idle)  # type: ignore[arg-type]
     server.prepare()
     threading.Thread(target=server.serve, daemon=True).start()
     try:
