@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from bot.metrics import Metrics
 from storage import queries
 from storage.db import unit_of_work
 
+log = logging.getLogger(__name__)
+
 
 class InstrumentedWebClient(WebClient):
     """A WebClient that counts calls and errors by method (for /metrics)."""
@@ -33,16 +37,23 @@ class InstrumentedWebClient(WebClient):
     def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> Any:
         if self._metrics is not None:
             self._metrics.slack_calls.labels(method=api_method).inc()
+        started = time.perf_counter()
         try:
-            return super().api_call(api_method, *args, **kwargs)
+            response = super().api_call(api_method, *args, **kwargs)
         except Exception as exc:
+            error = (
+                getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
+            )
             if self._metrics is not None:
-                error = (
-                    getattr(getattr(exc, "response", None), "get", lambda _k: None)("error")
-                    or type(exc).__name__
-                )
                 self._metrics.slack_errors.labels(method=api_method, error=str(error)).inc()
+            log.info("slack %s failed (%s) in %.0f ms", api_method, error, _ms(started))
             raise
+        log.debug("slack %s ok in %.0f ms", api_method, _ms(started))
+        return response
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def make_web_client(settings: Settings, *, metrics: Metrics | None = None, retries: bool = True) -> WebClient:

@@ -28,7 +28,15 @@ def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
     slack = SlackRequestHandler(app, path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        new_request_id()
+        rid = new_request_id()
+
+        def start_response_with_id(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            # The id of this request's log lines and Slack calls, for whoever has to trace it.
+            return start_response(status, [*headers, ("X-Request-Id", rid)], *exc)
+
+        return _route(environ, start_response_with_id)
+
+    def _route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events":

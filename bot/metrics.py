@@ -46,6 +46,12 @@ class Metrics:
             ["kind", "level"],
             registry=self.registry,
         )
+        self.deliveries = Counter(
+            "remediate_outbox_deliveries_total",
+            "Outbox send attempts by outcome (sent, retried, failed, deferred)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self._outbox_probe: Callable[[], tuple[int, datetime | None]] | None = None
         self._clock: Callable[[], datetime] | None = None
         self.registry.register(_OutboxCollector(self))
@@ -57,8 +63,12 @@ class Metrics:
         self._clock = clock
 
     def observe_delivery(self, stats: Any) -> None:
-        for method, n in stats.errors_by_method.items():
-            self.slack_errors.labels(method=method, error="delivery").inc(n)
+        # Slack errors are counted by the instrumented client already (by method and error); this counts
+        # what became of the messages.
+        for outcome in ("sent", "retried", "failed", "deferred"):
+            n = getattr(stats, outcome)
+            if n:
+                self.deliveries.labels(outcome=outcome).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

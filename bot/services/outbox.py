@@ -18,7 +18,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot.logs import request_id
 from storage.models import OutboxMessage
+
+REQUEST_ID_KEY = "_request_id"
 
 
 def enqueue(
@@ -32,7 +35,13 @@ def enqueue(
     ref: str | None = None,
     channel_key: str = "",
 ) -> OutboxMessage | None:
-    """Queue one Web API call. With `dedupe_key`, a second enqueue of the same key is a no-op (None)."""
+    """Queue one Web API call. With `dedupe_key`, a second enqueue of the same key is a no-op (None).
+
+    The current request id travels with the message (``_request_id``, removed before sending), so the
+    sender's log lines for it carry the id of the command that caused it."""
+    rid = request_id.get()
+    if rid != "-":
+        payload = {**payload, REQUEST_ID_KEY: rid}
     if dedupe_key is not None:
         existing = session.scalars(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)

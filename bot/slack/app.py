@@ -14,7 +14,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 
 from bot.deps import Deps
+from bot.slack import dedupe
 from bot.slack.listeners import register_listeners
+from bot.slack.observability import ObservedApp
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,8 @@ def create_app(deps: Deps) -> App:
     """The real Bolt app. Listeners ack before returning (process_before_response): slow work is queued
     in the outbox, so every answer is well inside Slack's 3 seconds."""
     settings = deps.settings
-    app = App(
+    app = ObservedApp(
+        metrics=deps.metrics,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=deps.client,
         authorize=BotIdentity(deps).as_authorize(),
@@ -34,6 +37,7 @@ def create_app(deps: Deps) -> App:
     app.error(_error_handler(deps))
     if settings.slack_team_id:
         app.use(_workspace_guard(settings.slack_team_id))
+    dedupe.register(app, deps)
     register_listeners(app, deps)
     return app
 
@@ -90,6 +94,7 @@ class BotIdentity:
 def _error_handler(deps: Deps) -> Any:
     def handle(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
+        request.context["outcome"] = "error"
         log.error(
             "unhandled error ref=%s type=%s", ref, body.get("type") or body.get("command"), exc_info=error
         )
@@ -120,6 +125,7 @@ def _workspace_guard(team_id: str) -> Any:
         sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
         if sender and sender != team_id:
             log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
+            context["outcome"] = "refused"
             if body.get("command"):
                 text = "This bot is installed for another workspace; it does not take requests from this one."
                 return BoltResponse(

@@ -29,6 +29,8 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.clock import Clock, system_clock
+from bot.logs import request_id
+from bot.services.outbox import REQUEST_ID_KEY
 from storage import queries
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
@@ -137,7 +139,12 @@ class Notifier:
                     continue
                 if not self._still_held(msg_id, leased_at):
                     continue  # the batch outlived its lease and another worker took this message
-                self._deliver_one(msg_id, method, payload, ref, attempts, created_at, stats)
+                # Log lines and Slack calls for this message carry the id of the request that queued it.
+                token = request_id.set(payload.pop(REQUEST_ID_KEY, None) or f"outbox-{msg_id}")
+                try:
+                    self._deliver_one(msg_id, method, payload, ref, attempts, created_at, stats)
+                finally:
+                    request_id.reset(token)
         if self.metrics is not None:
             self.metrics.observe_delivery(stats)
         return stats
@@ -254,6 +261,7 @@ class Notifier:
             row.result = result
             if ref and result.get("channel") and result.get("ts"):
                 queries.put_message_ref(session, ref=ref, channel=result["channel"], ts=result["ts"], now=now)
+        log.info("outbox %s: %s sent (attempt %d)", msg_id, method, attempts + 1)
         stats.sent += 1
 
     def _retry(

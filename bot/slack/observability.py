@@ -1,0 +1,97 @@
+"""What every Slack request leaves behind, whatever its transport (HTTP or Socket Mode): a request id for
+its log lines and Slack calls, one log line saying what it was and how it ended, and the action counter.
+
+Outcomes: ``ok``; ``refused`` (a listener or the workspace guard said no: set ``context["outcome"] =
+"refused"`` in a listener to report it); ``duplicate`` (a repeated delivery, see `bot.slack.dedupe`);
+``error`` (the app's error handler ran); ``unauthorized`` (bad signature or stale timestamp); ``unhandled``
+(no listener matched). Slash commands are counted by sub-command where they are routed
+(`bot.slack.listeners.commands.base`); this counts everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+
+from bot.logs import new_request_id
+from bot.metrics import Metrics
+
+log = logging.getLogger("bot.slack.requests")
+
+
+def describe(body: dict[str, Any]) -> tuple[str, str]:
+    """(kind, id) of a Slack payload: ``("block_actions", action_id)``, ``("view_submission",
+    callback_id)``, ``("event", event type)``, ``("command", "/remediate")``, ..."""
+    kind = str(body.get("type") or ("command" if body.get("command") else "unknown"))
+    if kind == "command":
+        return kind, str(body.get("command"))
+    if kind in ("block_actions", "block_suggestion", "interactive_message"):
+        actions = body.get("actions") or [{}]
+        return kind, str((actions[0] or {}).get("action_id") or body.get("action_id") or "-")
+    if kind in ("view_submission", "view_closed"):
+        return kind, str((body.get("view") or {}).get("callback_id") or "-")
+    if kind in ("shortcut", "message_action"):
+        return kind, str(body.get("callback_id") or "-")
+    if kind == "event_callback":
+        return "event", str((body.get("event") or {}).get("type") or "-")
+    return kind, "-"
+
+
+def outcome_of(req: BoltRequest, resp: BoltResponse) -> str:
+    if resp.status == 401:
+        return "unauthorized"
+    if resp.status >= 500:
+        return "error"
+    marked = req.context.get("outcome")
+    if marked:
+        return str(marked)
+    if resp.status == 404:
+        return "unhandled"
+    return "ok"
+
+
+def _user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "-")
+    event = body.get("event")
+    return str(body.get("user_id") or (event.get("user") if isinstance(event, dict) else None) or "-")
+
+
+class ObservedApp(App):
+    """Bolt's App, plus the request id, the request log line and the action counter."""
+
+    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode == "socket_mode":
+            new_request_id()  # HTTP requests got theirs in the WSGI app, which also returns it as a header
+        started = time.perf_counter()
+        resp = super().dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        kind, ident = describe(body)
+        outcome = outcome_of(req, resp)
+        if kind == "command" and outcome in ("refused", "unauthorized"):
+            # Turned away before routing (workspace guard, signature); routed commands count themselves.
+            self.metrics.commands.labels(command=ident, subcommand="-", outcome=outcome).inc()
+        elif kind not in ("command", "url_verification", "unknown"):
+            # An id no listener knows (crafted payloads) is not a label value: it would grow without bound.
+            label = ident if outcome not in ("unhandled", "unauthorized") else "unknown"
+            self.metrics.actions.labels(kind=kind, id=label, outcome=outcome).inc()
+        log.info(
+            "slack %s %s -> %s (%s) in %.0f ms from %s in %s",
+            kind,
+            ident,
+            resp.status,
+            outcome,
+            (time.perf_counter() - started) * 1000,
+            _user_of(body),
+            req.mode,
+        )
+        return resp
