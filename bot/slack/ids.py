@@ -30,6 +30,7 @@ class Action(StrEnum):
     ITEM_VALIDATE = "item_validate"
     ITEM_REASSIGN = "item_reassign"
     ITEM_OVERFLOW = "item_overflow"
+    ITEM_UNBLOCK = "item_unblock"
     HOME_PAGE = "home_page"
     # escalation alerts
     ALERT_ACK = "alert_ack"
@@ -48,9 +49,32 @@ class View(StrEnum):
     ITEM_REASSIGN = "item_reassign"
     ITEM_VALIDATE = "item_validate"
     ITEM_STATUS_UPDATE = "item_status_update"
+    ITEM_CARD = "item_card"
     INCIDENT_DECLARE = "incident_declare"
     INCIDENT_UPDATE = "incident_update"
     INCIDENT_RESOLVE = "incident_resolve"
     INCIDENT_ACTION_ITEM = "incident_action_item"
     EXTRACT_INPUT = "extract_input"
     EXTRACT_PREVIEW = "extract_preview"
+
+
+class IncidentInput(StrEnum):
+    """Inputs of the incident modals: each value is both the block_id and the action_id of its element, so
+    a field error (``response_action: errors``) lands next to the right input."""
+
+    TITLE = "incident_title"
+    SEVERITY = "incident_severity"
+    IMPACT = "incident_impact"
+    USERS_AFFECTED = "incident_users_affected"
+    COMMANDER = "incident_commander"
+    DETECTION = "incident_detection"
+    STATUS = "incident_status"
+    NOTE = "incident_note"
+    ETA = "incident_eta"
+    NEXT_UPDATE = "incident_next_update"
+    SUMMARY = "incident_summary"
+    ITEM_TITLE = "incident_item_title"
+    ITEM_OWNER = "incident_item_owner"
+    ITEM_PRIORITY = "incident_item_priority"
+    ITEM_DUE = "incident_item_due"
+    ITEM_KIND = "incident_item_kind"

@@ -1,0 +1,149 @@
+"""Queries on remediation items: session first, keyword-only, never commit.
+
+Every filter runs in SQL on an indexed column (status+deadline, owner+status, completed_at, validated_at),
+so listing open, overdue or upcoming items reads only those rows however long the history grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from storage.models import RemediationItem
+
+OPEN = ("identified", "planned", "in_progress", "blocked")
+
+_PRIORITY_RANK = case(
+    {"P0": 0, "P1": 1, "P2": 2, "P3": 3},
+    value=RemediationItem.priority,  # type: ignore[arg-type]
+    else_=9,
+)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """What to list. Empty fields do not filter."""
+
+    statuses: Sequence[str] = ()
+    priority: str | None = None
+    owner_id: str | None = None
+    reporter_id: str | None = None
+    not_owner_id: str | None = None
+    deadline_before: datetime | None = None  # strictly before
+    deadline_from: datetime | None = None  # at or after
+    incident_id: str | None = None
+
+
+def get_item(session: Session, *, item_id: str) -> RemediationItem | None:
+    """The item with this id; ids are stored upper-case, so any case finds it."""
+    return session.get(RemediationItem, item_id.strip().upper())
+
+
+def _where(f: ItemFilter) -> list[Any]:
+    c = RemediationItem
+    out: list[Any] = []
+    if f.statuses:
+        out.append(c.status.in_(list(f.statuses)))  # type: ignore[attr-defined]
+    if f.priority:
+        out.append(c.priority == f.priority)
+    if f.owner_id:
+        out.append(c.owner_id == f.owner_id)
+    if f.reporter_id:
+        out.append(c.reporter_id == f.reporter_id)
+    if f.not_owner_id:
+        out.append(or_(c.owner_id.is_(None), c.owner_id != f.not_owner_id))  # type: ignore[union-attr]
+    if f.deadline_before is not None:
+        out.append(c.deadline < f.deadline_before)  # type: ignore[operator]
+    if f.deadline_from is not None:
+        out.append(c.deadline >= f.deadline_from)  # type: ignore[operator]
+    if f.incident_id:
+        out.append(c.incident_id == f.incident_id)
+    return out
+
+
+def list_items(
+    session: Session, *, where: ItemFilter, limit: int = 20, offset: int = 0
+) -> list[RemediationItem]:
+    """Items by urgency: earliest deadline first (so overdue ones lead), then priority, then id."""
+    stmt = (
+        select(RemediationItem)
+        .where(*_where(where))
+        .order_by(RemediationItem.deadline, _PRIORITY_RANK, RemediationItem.id)  # type: ignore[arg-type]
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_items(session: Session, *, where: ItemFilter) -> int:
+    stmt = select(func.count()).select_from(RemediationItem).where(*_where(where))
+    return int(session.execute(stmt).scalar_one())
+
+
+def count_by_priority(session: Session, *, where: ItemFilter) -> dict[str, int]:
+    stmt = (
+        select(RemediationItem.priority, func.count())
+        .where(*_where(where))
+        .group_by(RemediationItem.priority)
+    )
+    return {p: int(n) for p, n in session.execute(stmt).all()}
+
+
+def count_by_status(session: Session, *, statuses: Sequence[str]) -> dict[str, int]:
+    stmt = (
+        select(RemediationItem.status, func.count())
+        .where(RemediationItem.status.in_(list(statuses)))  # type: ignore[attr-defined]
+        .group_by(RemediationItem.status)
+    )
+    return {s: int(n) for s, n in session.execute(stmt).all()}
+
+
+def finished_between(
+    session: Session, *, start: datetime, end: datetime, limit: int = 20
+) -> tuple[list[RemediationItem], int]:
+    """Items completed or validated in [start, end) — newest first — and how many there are."""
+    c = RemediationItem
+    cond = or_(
+        and_(c.completed_at >= start, c.completed_at < end),  # type: ignore[operator]
+        and_(c.validated_at >= start, c.validated_at < end),  # type: ignore[operator]
+    )
+    cond = and_(cond, c.status.in_(["completed", "validated"]))  # type: ignore[attr-defined]
+    rows = list(
+        session.scalars(
+            select(c)
+            .where(cond)
+            .order_by(func.coalesce(c.validated_at, c.completed_at).desc(), c.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+    )
+    total = int(session.execute(select(func.count()).select_from(c).where(cond)).scalar_one())
+    return rows, total
+
+
+def at_risk(
+    session: Session, *, now: datetime, due_before: datetime, quiet_since: datetime, limit: int = 20
+) -> tuple[list[RemediationItem], int]:
+    """Open items that are blocked, overdue, or due before `due_before` with no progress since
+    `quiet_since`; most urgent first, and how many there are."""
+    c = RemediationItem
+    cond = and_(
+        c.status.in_(list(OPEN)),  # type: ignore[attr-defined]
+        or_(
+            c.status == "blocked",
+            c.deadline < now,  # type: ignore[operator]
+            and_(
+                c.deadline < due_before,  # type: ignore[operator]
+                or_(c.last_progress_at.is_(None), c.last_progress_at < quiet_since),  # type: ignore[union-attr,operator]
+            ),
+        ),
+    )
+    rows = list(
+        session.scalars(select(c).where(cond).order_by(c.deadline, _PRIORITY_RANK, c.id).limit(limit))  # type: ignore[arg-type]
+    )
+    total = int(session.execute(select(func.count()).select_from(c).where(cond)).scalar_one())
+    return rows, total
