@@ -140,14 +140,26 @@ def _run_job(settings: Settings, name: str, at: datetime | None, timeout: float)
     print(f"{spec.name}: {result.summary}")
     # A cron-only deployment has no other sender: deliver what this run queued before exiting. Leases keep
     # a running bot's sender and this one from sending the same message.
+    # DMs held for quiet hours are left for whoever sends next (a running bot, or the next cron run, which
+    # delivers everything due, not only its own).
     if result.outbox_ids:
-        delivered = build_notifier(deps).wait_sent(result.outbox_ids, timeout=timeout)
-        if not delivered:
+        settled = build_notifier(deps).settle(result.outbox_ids, timeout=timeout)
+        print(f"delivered {settled.sent} message(s)")
+        if settled.held:
+            assert settled.held_until is not None
+            until = settled.held_until.isoformat()
+            print(f"{settled.held} direct message(s) held for quiet hours, until {until}")
+        if settled.failed:
+            print(
+                f"remediate: {settled.failed} message(s) failed for good (kept in the outbox; see the log)",
+                file=sys.stderr,
+            )
+            return 1
+        if settled.pending:
             print(
                 "remediate: some messages are still queued; a running bot will deliver them", file=sys.stderr
             )
             return 1
-        print(f"delivered {len(result.outbox_ids)} message(s)")
     return 0
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import exists, func, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from storage.models import Claim, IdCounter, MessageRef, OutboxMessage, SlackUser, TimelineEvent
@@ -100,16 +101,30 @@ def lease_outbox(
     `now` decides what is due (``not_before``); `lease_now` (default `now`) is the clock leases are measured
     on. Give the wall clock there: every process shares it, even one evaluating a job "as of" another time.
 
+    A message waits while an older one to the same channel is waiting for its retry (after a 429 or a 5xx),
+    so a channel's messages arrive in the order they were queued (escalation levels, a report and its
+    chart). Messages held for quiet hours (never attempted) hold nothing up.
+
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` so replicas never lease the same row; SQLite: the write
     transaction is exclusive already.
     """
     lease_now = lease_now or now
+    earlier = aliased(OutboxMessage)
+    behind_a_retry = exists().where(
+        earlier.channel_key == OutboxMessage.channel_key,
+        earlier.channel_key != "",
+        earlier.status == "pending",
+        earlier.attempts > 0,
+        earlier.not_before > now,  # type: ignore[operator]
+        earlier.id < OutboxMessage.id,  # type: ignore[operator]
+    )
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,  # type: ignore[arg-type]
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < lease_now),  # type: ignore[union-attr,operator]
+            not_(behind_a_retry),
         )
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
         .limit(limit)

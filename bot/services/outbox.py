@@ -147,6 +147,25 @@ def update_message(
     )
 
 
+def revise_pending(
+    session: Session, *, ref: str, text: str, blocks: list[dict[str, Any]] | None = None
+) -> bool:
+    """Rewrite the not-yet-sent message remembered under `ref` (e.g. a DM held for quiet hours) so it goes
+    out as it should read now. False when it was sent, or a sender has leased it (it may be on the wire):
+    then update it in place with `update_message`."""
+    stmt = select(OutboxMessage).where(OutboxMessage.ref == ref, OutboxMessage.status == "pending")
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # wait for a sender leasing it right now, then see its lease
+    row = session.scalars(stmt).first()
+    if row is None or row.leased_by is not None:
+        return False
+    payload = {**row.payload, "text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    row.payload = payload
+    return True
+
+
 def publish_home(
     session: Session, *, now: datetime, user_id: str, view: dict[str, Any]
 ) -> OutboxMessage | None:
