@@ -1,0 +1,158 @@
+"""Incident queries: session first, keyword-only, never commit; filtering happens in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import Alert, Claim, Incident, RemediationItem
+
+ACTIVE_STATUSES = ("investigating", "identified", "mitigating", "monitoring")
+CLOSE_OUT_SEVERITIES = ("P0", "P1")
+
+
+def get_incident(session: Session, *, incident_id: str) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
+def list_incidents(session: Session, *, include_closed: bool, limit: int = 50) -> list[Incident]:
+    """Newest first; without `include_closed`, only incidents that are not closed yet."""
+    stmt = select(Incident).order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    if not include_closed:
+        stmt = stmt.where(Incident.status != "closed")
+    return list(session.scalars(stmt))
+
+
+def count_incidents(session: Session, *, include_closed: bool) -> int:
+    stmt = select(func.count()).select_from(Incident)
+    if not include_closed:
+        stmt = stmt.where(Incident.status != "closed")
+    return int(session.execute(stmt).scalar_one())
+
+
+def active_incidents(session: Session) -> list[Incident]:
+    """Incidents still being worked on (the escalation sweep looks at these)."""
+    stmt = select(Incident).where(Incident.status.in_(ACTIVE_STATUSES)).order_by(Incident.declared_at)  # type: ignore[attr-defined]
+    return list(session.scalars(stmt))
+
+
+def update_overdue(session: Session, *, now: datetime) -> list[Incident]:
+    """Active incidents whose next status update was due by `now`."""
+    stmt = (
+        select(Incident)
+        .where(
+            Incident.status.in_(ACTIVE_STATUSES),  # type: ignore[attr-defined]
+            Incident.next_update_due.is_not(None),  # type: ignore[union-attr]
+            Incident.next_update_due <= now,  # type: ignore[operator]
+        )
+        .order_by(Incident.next_update_due)  # type: ignore[arg-type]
+    )
+    return list(session.scalars(stmt))
+
+
+def monitoring_ended(session: Session, *, now: datetime) -> list[Incident]:
+    """Resolved incidents whose monitoring period has ended by `now`."""
+    stmt = (
+        select(Incident)
+        .where(
+            Incident.status == "resolved",
+            Incident.monitoring_until.is_not(None),  # type: ignore[union-attr]
+            Incident.monitoring_until <= now,  # type: ignore[operator]
+        )
+        .order_by(Incident.monitoring_until)  # type: ignore[arg-type]
+    )
+    return list(session.scalars(stmt))
+
+
+def _preventative_item_exists(incident_col: Any) -> Any:
+    return exists().where(
+        RemediationItem.incident_id == incident_col,
+        RemediationItem.kind.like("prevent%"),  # type: ignore[attr-defined]
+        RemediationItem.owner_id.is_not(None),  # type: ignore[union-attr]
+        RemediationItem.deadline.is_not(None),  # type: ignore[attr-defined]
+        RemediationItem.status != "cancelled",
+        RemediationItem.cancelled_at.is_(None),  # type: ignore[union-attr]
+    )
+
+
+def has_preventative_item(session: Session, *, incident_id: str) -> bool:
+    """A preventative remediation item with an owner and a deadline is linked to the incident."""
+    return bool(session.execute(select(_preventative_item_exists(incident_id))).scalar())
+
+
+def held_for_close_out(session: Session, *, now: datetime) -> list[Incident]:
+    """P0/P1 incidents past their monitoring period, held open because they have neither a preventative
+    item (owner and deadline) nor a waiver. The digest lists these."""
+    stmt = (
+        select(Incident)
+        .where(
+            Incident.status == "resolved",
+            Incident.severity.in_(CLOSE_OUT_SEVERITIES),  # type: ignore[attr-defined]
+            Incident.monitoring_until.is_not(None),  # type: ignore[union-attr]
+            Incident.monitoring_until <= now,  # type: ignore[operator]
+            or_(Incident.waiver_reason.is_(None), Incident.waiver_reason == ""),  # type: ignore[union-attr]
+            ~_preventative_item_exists(Incident.id),
+        )
+        .order_by(Incident.monitoring_until)  # type: ignore[arg-type]
+    )
+    return list(session.scalars(stmt))
+
+
+def linked_items(session: Session, *, incident_id: str) -> list[RemediationItem]:
+    stmt = (
+        select(RemediationItem)
+        .where(RemediationItem.incident_id == incident_id)
+        .order_by(RemediationItem.created_at, RemediationItem.id)  # type: ignore[arg-type]
+    )
+    return list(session.scalars(stmt))
+
+
+def fired_alerts(session: Session, *, incident_id: str) -> list[Alert]:
+    stmt = select(Alert).where(Alert.subject_id == incident_id).order_by(Alert.fired_at, Alert.level)  # type: ignore[arg-type]
+    return list(session.scalars(stmt))
+
+
+def fire_alert_once(
+    session: Session,
+    *,
+    incident_id: str,
+    kind: str,
+    level: int,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Record that (incident, kind, level) fired; False when it already had (here or in another replica).
+
+    A savepoint keeps a lost race from spoiling the caller's transaction.
+    """
+    already = session.scalars(
+        select(Alert.id).where(
+            and_(Alert.subject_id == incident_id, Alert.kind == kind, Alert.level == level)  # type: ignore[arg-type]
+        )
+    ).first()
+    if already is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Alert(subject_id=incident_id, kind=kind, level=level, fired_at=now, data=data or {}))
+        return True
+    except IntegrityError:
+        return False
+
+
+def acknowledge_alerts(session: Session, *, incident_id: str, kind: str, user_id: str, now: datetime) -> None:
+    """Mark the incident's fired alerts of `kind` acknowledged (the page stops being open)."""
+    for alert in session.scalars(
+        select(Alert).where(Alert.subject_id == incident_id, Alert.kind == kind, Alert.acked_at.is_(None))  # type: ignore[union-attr,arg-type]
+    ):
+        alert.acked_by, alert.acked_at = user_id, now
+
+
+def claim_owner(session: Session, *, key: str) -> str | None:
+    """Who holds the exactly-once key `key` (e.g. the incident a modal submission created), if anyone."""
+    claim = session.get(Claim, key)
+    return claim.owner if claim is not None else None
