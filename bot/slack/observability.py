@@ -1,5 +1,6 @@
 """What every Slack request leaves behind, whatever its transport (HTTP or Socket Mode): a request id for
-its log lines and Slack calls, one log line saying what it was and how it ended, and the action counter.
+its log lines and Slack calls, one log line saying what it was and how it ended, the action counter, and a
+listener client whose Slack calls are counted and logged like the bot's own.
 
 Outcomes: ``ok``; ``refused`` (a listener or the workspace guard said no: set ``context["outcome"] =
 "refused"`` in a listener to report it); ``duplicate`` (a repeated delivery, see `bot.slack.dedupe`);
@@ -17,6 +18,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
+from bot.deps import InstrumentedWebClient
 from bot.logs import new_request_id
 from bot.metrics import Metrics
 
@@ -68,6 +70,25 @@ class ObservedApp(App):
     def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
+        self.use(self._instrument_client)
+
+    def _instrument_client(self, context: Any, next: Any) -> None:
+        """Bolt hands each listener a fresh plain WebClient; swap in one that counts and logs its calls,
+        with the same token and settings (authorization has set the token by now)."""
+        plain = context.client
+        context["client"] = InstrumentedWebClient(
+            token=plain.token,
+            base_url=plain.base_url,
+            timeout=plain.timeout,
+            ssl=plain.ssl,
+            proxy=plain.proxy,
+            headers=plain.headers,
+            team_id=plain.default_params.get("team_id"),
+            logger=plain.logger,
+            retry_handlers=list(plain.retry_handlers),
+            metrics=self.metrics,
+        )
+        next()
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if req.mode == "socket_mode":
