@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -189,11 +190,28 @@ def create_item_in(
 # --- use cases for the Slack side -----------------------------------------------------------------
 
 
-def create_item(deps: Deps, *, actor_id: str, after: AfterChange | None = None, **fields: object) -> ItemView:
-    """`create_item_in` in its own unit of work; `fields` are its keyword arguments."""
+def create_item(
+    deps: Deps,
+    *,
+    actor_id: str,
+    status: str | None = None,
+    users_affected: int | None = None,
+    availability_impact: float | None = None,
+    after: AfterChange | None = None,
+    **fields: Any,
+) -> ItemView:
+    """`create_item_in` in its own unit of work (`fields` are its keyword arguments), plus what only the
+    command takes: a starting status other than Identified, users affected and availability impact."""
     now = deps.now()
     with deps.uow() as session:
-        item = create_item_in(session, now=now, settings=deps.settings, actor_id=actor_id, **fields)  # type: ignore[arg-type]
+        item = create_item_in(session, now=now, settings=deps.settings, actor_id=actor_id, **fields)
+        item.users_affected, item.availability_impact = users_affected, availability_impact
+        if status is not None and status != item.status:
+            step = lc.plan_move(item.id, item.status, status)
+            if step.verb == lc.VALIDATE:
+                raise UserError("A new item cannot start Validated.")
+            reason = fields.get("note") if step.needs_reason else None
+            _apply_move(session, item, now, Actor(actor_id), step, reason)
         session.flush()
         view = ItemView(item, _recent(session, item), f"Created *{item.id}*.")
         if after is not None:
@@ -241,7 +259,7 @@ def update_item(
     def apply(session: Session, item: RemediationItem, now: datetime) -> str:
         done: list[str] = []
         if changes.guarded():
-            _require_editor(item, actor, "change")
+            require_editor(item, actor, "change")
         note = rules.clean_text(changes.note, what="note", required=False) or None
         if changes.priority is not None:
             done += _set_field(session, item, now, actor, "priority", rules.parse_priority(changes.priority))
@@ -331,7 +349,7 @@ def assign(
     deps: Deps, *, actor: Actor, item_id: str, owner_id: str, after: AfterChange | None = None
 ) -> ItemView:
     def apply(session: Session, item: RemediationItem, now: datetime) -> str:
-        _require_editor(item, actor, "reassign")
+        require_editor(item, actor, "reassign")
         if owner_id == item.owner_id:
             return f"{user(owner_id)} already owns *{item.id}*."
         if item.status in lc.CLOSED_STATUSES:
@@ -354,7 +372,7 @@ def move(
     """start, complete, block (reason), unblock, cancel (reason), send_back (reason), plan."""
 
     def apply(session: Session, item: RemediationItem, now: datetime) -> str:
-        _require_editor(item, actor, "change the status of")
+        require_editor(item, actor, "change the status of")
         step = lc.plan_verb(item.id, item.status, verb, blocked_from=item.blocked_from)
         if step.verb == lc.VALIDATE:
             raise UserError(f"Use `/remediate validate {item.id}` to validate an item.")
@@ -573,7 +591,7 @@ def _recent(session: Session, item: RemediationItem) -> list[TimelineEvent]:
     return queries.timeline(session, subject_id=item.id, limit=RECENT_EVENTS, newest_first=True)
 
 
-def _require_editor(item: RemediationItem, actor: Actor, what: str) -> None:
+def require_editor(item: RemediationItem, actor: Actor, what: str) -> None:
     if not may_edit(item, actor):
         raise Forbidden(
             f"You cannot {what} {item.id}: its status, deadline and owner are changed by "

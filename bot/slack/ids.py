@@ -31,6 +31,7 @@ class Action(StrEnum):
     ITEM_REASSIGN = "item_reassign"
     ITEM_OVERFLOW = "item_overflow"
     ITEM_UNBLOCK = "item_unblock"
+    ITEM_NEW = "item_new"
     HOME_PAGE = "home_page"
     # escalation alerts
     ALERT_ACK = "alert_ack"
@@ -78,3 +79,28 @@ class IncidentInput(StrEnum):
     ITEM_PRIORITY = "incident_item_priority"
     ITEM_DUE = "incident_item_due"
     ITEM_KIND = "incident_item_kind"
+
+
+class ItemInput(StrEnum):
+    """Inputs of the remediation item modals: each value is both the block_id and the action_id of its
+    element, so a field error (``response_action: errors``) lands next to the right input."""
+
+    TITLE = "item_title"
+    PRIORITY = "item_priority"
+    OWNER = "item_owner"
+    DEADLINE = "item_deadline"
+    DESCRIPTION = "item_description"
+    KIND = "item_kind"
+    SYSTEMS = "item_systems"
+    CRITERIA = "item_criteria"
+    INCIDENT = "item_incident"
+    SOURCE = "item_source"
+    NOTE = "item_note_text"
+    MRR = "item_mrr"
+    FORCE = "item_force"
+    NEW_OWNER = "item_new_owner"
+    CHECKLIST = "item_checklist"  # one checkbox group per ten criteria: item_checklist_0, item_checklist_1, …
+    PREVENTION = "item_prevention"
+    EVIDENCE = "item_evidence"
+    OUTCOME = "item_outcome"
+    REASON = "item_reason"

@@ -6,12 +6,15 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.slack.ids import Command
+from bot.slack.listeners.commands import item_edits, items
 from bot.slack.listeners.commands.base import handle_command
 from bot.slack.router import SubcommandRouter
 
 
 def build_router() -> SubcommandRouter:
     router = SubcommandRouter(Command.REMEDIATE.value, "/remediate — remediation items that ship")
+    items.add_to(router)
+    item_edits.add_to(router)
     return router
 
 

@@ -1,4 +1,4 @@
-"""app_home_opened: publish the user's Home tab."""
+"""app_home_opened: publish the person's Home tab (their items, items to validate, team counts)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
+from bot.services.item_reports import home_data
+from bot.slack.blocks.item_lists import home_view
 from bot.slack.ids import Event
 
 
@@ -15,8 +17,6 @@ def register(app: App, deps: Deps) -> None:
     def on_home_opened(event: dict[str, Any], client: Any) -> None:
         if event.get("tab", "home") != "home":
             return
-        view = {
-            "type": "home",
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Welcome to *remediate*."}}],
-        }
-        client.views_publish(user_id=event["user"], view=view)
+        user_id = event["user"]
+        view = home_view(home_data(deps, user_id=user_id), deps.now())
+        client.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,135 @@
+"""Where an item card is shown, and how to redraw it in place after a change.
+
+A card lives in an ephemeral command reply (redrawn through its response URL), in a normal message
+(redrawn with ``chat.update`` queued in the same transaction as the change), in a modal (``views.update``)
+or on the Home tab (republished). Modals opened from a card carry its surface in ``private_metadata``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from slack_sdk.webhook import WebhookClient
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.services import outbox
+from bot.services.item_reports import home_data
+from bot.services.items import ItemView, show_item
+from bot.slack.blocks.item_lists import home_view
+from bot.slack.blocks.items import card_modal, card_text, item_card
+from bot.slack.blocks.replies import section
+from bot.slack.ids import View
+from storage import queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Surface:
+    kind: str = "none"  # ephemeral | message | view | home | none
+    channel: str | None = None
+    ts: str | None = None
+    response_url: str | None = None
+    view_id: str | None = None
+    user_id: str | None = None
+
+    def to_meta(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_meta(cls, data: dict[str, Any] | None) -> Surface:
+        data = data or {}
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+
+    @classmethod
+    def of_action(cls, body: dict[str, Any]) -> Surface:
+        """The surface a button was pressed on."""
+        container = body.get("container") or {}
+        user_id = (body.get("user") or {}).get("id")
+        if container.get("type") == "message":
+            if container.get("is_ephemeral"):
+                return cls("ephemeral", response_url=body.get("response_url"), user_id=user_id)
+            return cls(
+                "message",
+                channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+                ts=container.get("message_ts"),
+                user_id=user_id,
+            )
+        view = body.get("view") or {}
+        if view.get("type") == "home":
+            return cls("home", user_id=user_id)
+        if view.get("callback_id") == View.ITEM_CARD.value:
+            return cls("view", view_id=view.get("id"), user_id=user_id)
+        return cls("none", user_id=user_id)
+
+
+def card_blocks(view: ItemView, now: Any, *, notice: str | None = None) -> list[dict[str, Any]]:
+    blocks = item_card(view.item, view.events, now)
+    if notice:
+        blocks.insert(0, section(notice))
+    return blocks
+
+
+def queue_redraw(surface: Surface, now: Any) -> Any:
+    """The `after` hook for a service: a card in a normal message is updated in the same transaction."""
+
+    def after(session: Session, view: ItemView) -> None:
+        if surface.kind != "message" or not surface.channel or not surface.ts:
+            return
+        ref = f"msg:{surface.channel}:{surface.ts}"
+        queries.put_message_ref(session, ref=ref, channel=surface.channel, ts=surface.ts, now=now)
+        outbox.update_message(
+            session, now=now, ref=ref, text=card_text(view.item), blocks=card_blocks(view, now)
+        )
+
+    return after
+
+
+def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None = None) -> None:
+    """After the change committed: redraw the card on surfaces that cannot be updated through the outbox."""
+    now = deps.now()
+    try:
+        if surface.kind == "ephemeral" and surface.response_url:
+            WebhookClient(surface.response_url, timeout=5).send(
+                replace_original=True,
+                text=card_text(view.item),
+                blocks=card_blocks(view, now, notice=notice),
+            )
+        elif surface.kind == "view" and surface.view_id:
+            deps.client.views_update(
+                view_id=surface.view_id, view=card_modal(view.item, view.events, now, notice=notice)
+            )
+        elif surface.kind == "home" and surface.user_id:
+            publish_home(deps, surface.user_id)
+    except Exception as exc:  # the change is committed; a stale card is not worth failing the request
+        log.warning("could not redraw the card of %s on %s: %s", view.item.id, surface.kind, exc)
+
+
+def tell(
+    deps: Deps, surface: Surface, message: str, *, respond: Any = None, item_id: str | None = None
+) -> None:
+    """Show a refusal to the person who pressed a button, where they pressed it: an ephemeral message, or a
+    warning on top of the card in a modal; elsewhere a DM."""
+    text = f":warning: {message}"
+    try:
+        if surface.kind in ("ephemeral", "message") and respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif surface.kind == "view" and surface.view_id and item_id:
+            redraw(deps, surface, show_item(deps, item_id=item_id), notice=text)
+        elif surface.user_id:
+            with deps.uow() as session:
+                outbox.send_dm(session, now=deps.now(), user_id=surface.user_id, text=text)
+    except Exception as exc:
+        log.warning("could not tell %s: %s", surface.user_id, exc)
+
+
+def publish_home(deps: Deps, user_id: str) -> None:
+    """Build the person's Home tab now and queue its publication."""
+    data = home_data(deps, user_id=user_id)
+    now = deps.now()
+    view = home_view(data, now)
+    with deps.uow() as session:
+        outbox.publish_home(session, now=now, user_id=user_id, view=view)

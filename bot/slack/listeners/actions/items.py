@@ -1,0 +1,131 @@
+"""Buttons of the item card and of item rows: Open, Start, Mark completed, Unblock, Add note, Reassign,
+Validate, and the Home tab's Track a new item.
+
+Nothing in the payload is trusted beyond its signature: the item is read again from the database and the
+presser's permission checked again by the service, so a forged value or a stale button acts on nothing the
+presser may not touch.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core import lifecycle as lc
+from bot.core.errors import UserError
+from bot.core.items import looks_like_item_id
+from bot.deps import Deps
+from bot.services import items as service
+from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
+from bot.slack.blocks.items import card_modal
+from bot.slack.ids import Action
+from bot.slack.item_surfaces import Surface, queue_redraw, redraw, tell
+
+log = logging.getLogger(__name__)
+
+OPEN_PATTERN = re.compile(rf"^{re.escape(Action.ITEM_OPEN.value)}(:.*)?$")
+
+
+def _item_id(body: dict[str, Any]) -> str:
+    action = (body.get("actions") or [{}])[0]
+    return str(action.get("value") or "")[:64]
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+def _open_view(client: Any, body: dict[str, Any], surface: Surface, view: dict[str, Any]) -> None:
+    """Open `view` as a modal, stacked on the card when the button was in one."""
+    if surface.kind == "view":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(OPEN_PATTERN)
+    def on_open(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        surface = Surface.of_action(body)
+        try:
+            view = service.show_item(deps, item_id=_item_id(body))
+        except UserError as err:
+            tell(deps, surface, err.message, respond=respond)
+            return
+        _open_view(client, body, surface, card_modal(view.item, view.events, deps.now()))
+
+    def moving(verb: str) -> Callable[..., None]:
+        def on_move(ack: Any, body: dict[str, Any], respond: Any) -> None:
+            ack()
+            surface = Surface.of_action(body)
+            item_id = _item_id(body)
+            actor = service.actor_for(deps, _user(body))
+            try:
+                view = service.move(
+                    deps, actor=actor, item_id=item_id, verb=verb, after=queue_redraw(surface, deps.now())
+                )
+            except UserError as err:
+                tell(deps, surface, err.message, respond=respond, item_id=_valid(item_id))
+                return
+            redraw(deps, surface, view)
+
+        return on_move
+
+    app.action(Action.ITEM_START.value)(moving(lc.START))
+    app.action(Action.ITEM_COMPLETE.value)(moving(lc.COMPLETE))
+    app.action(Action.ITEM_UNBLOCK.value)(moving(lc.UNBLOCK))
+
+    @app.action(Action.ITEM_NOTE.value)
+    def on_note(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        surface = Surface.of_action(body)
+        try:
+            view = service.show_item(deps, item_id=_item_id(body))
+        except UserError as err:
+            tell(deps, surface, err.message, respond=respond)
+            return
+        _open_view(
+            client, body, surface, note_modal(view.item, {"id": view.item.id, "surface": surface.to_meta()})
+        )
+
+    @app.action(Action.ITEM_REASSIGN.value)
+    def on_reassign(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        surface = Surface.of_action(body)
+        actor = service.actor_for(deps, _user(body))
+        try:
+            view = service.show_item(deps, item_id=_item_id(body))
+            service.require_editor(view.item, actor, "reassign")
+        except UserError as err:
+            tell(deps, surface, err.message, respond=respond, item_id=_valid(_item_id(body)))
+            return
+        meta = {"id": view.item.id, "surface": surface.to_meta()}
+        _open_view(client, body, surface, reassign_modal(view.item, meta))
+
+    @app.action(Action.ITEM_VALIDATE.value)
+    def on_validate(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        surface = Surface.of_action(body)
+        actor = service.actor_for(deps, _user(body))
+        try:
+            view = service.show_item(deps, item_id=_item_id(body))
+            service.check_can_validate(view.item, actor, deps.settings)
+        except UserError as err:
+            tell(deps, surface, err.message, respond=respond, item_id=_valid(_item_id(body)))
+            return
+        meta = {"id": view.item.id, "n": len(view.item.criteria), "surface": surface.to_meta()}
+        _open_view(client, body, surface, validate_modal(view.item, meta, deps.now()))
+
+    @app.action(Action.ITEM_NEW.value)
+    def on_new(ack: Any, body: dict[str, Any], client: Any) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=create_modal(meta={"from": "home"}))
+
+
+def _valid(item_id: str) -> str | None:
+    return item_id if looks_like_item_id(item_id) else None

@@ -1,0 +1,262 @@
+"""Submissions of the item modals: create, add a note, reassign, validate.
+
+A problem with a field keeps the modal open with the message next to that field
+(``response_action: errors``); nothing is written. The item is read again and the submitter's permission
+checked again by the service: the modal's private_metadata only says which item and where its card is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core import items as rules
+from bot.core.deadlines import parse_deadline
+from bot.core.errors import UserError
+from bot.deps import Deps
+from bot.services import items as service
+from bot.services.user_refs import resolve_user
+from bot.services.users import get_person
+from bot.slack.blocks.item_modals import checklist_block_id
+from bot.slack.blocks.items import card_modal
+from bot.slack.ids import ItemInput, View
+from bot.slack.item_surfaces import Surface, queue_redraw, redraw
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(UserError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _values(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    out: dict[str, dict[str, Any]] = {}
+    for block_id, actions in state.items():
+        for _action_id, value in (actions or {}).items():
+            out[block_id] = value or {}
+    return out
+
+
+def _text(values: dict[str, dict[str, Any]], field: ItemInput) -> str:
+    return str((values.get(field.value) or {}).get("value") or "").strip()
+
+
+def _option(values: dict[str, dict[str, Any]], field: ItemInput) -> str | None:
+    selected = (values.get(field.value) or {}).get("selected_option") or {}
+    return selected.get("value")
+
+
+def _meta(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _errors(field: str, message: str) -> dict[str, Any]:
+    plain = message.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "")
+    return {"response_action": "errors", "errors": {field: plain[:300]}}
+
+
+def _checked(field: str, message: Exception | str) -> Any:
+    return _errors(field, message.message if isinstance(message, UserError) else str(message))
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(View.ITEM_CREATE.value)
+    def on_create(ack: Any, body: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        values = _values(body)
+        try:
+            fields = _create_fields(deps, user_id, values)
+            view = service.create_item(deps, actor_id=user_id, **fields)
+        except FieldError as err:
+            ack(**_errors(err.field, err.message))
+            return
+        except UserError as err:
+            ack(**_errors(ItemInput.TITLE.value, err.message))
+            return
+        notice = f":white_check_mark: Created *{view.item.id}*."
+        ack(response_action="update", view=card_modal(view.item, view.events, deps.now(), notice=notice))
+
+    @app.view(View.ITEM_NOTE.value)
+    def on_note(ack: Any, body: dict[str, Any]) -> None:
+        meta = _meta(body)
+        surface = Surface.from_meta(meta.get("surface"))
+        text = _text(_values(body), ItemInput.NOTE)
+        try:
+            view = service.add_note(
+                deps,
+                actor=service.Actor(body["user"]["id"]),
+                item_id=str(meta.get("id") or ""),
+                text=text,
+                after=queue_redraw(surface, deps.now()),
+            )
+        except UserError as err:
+            ack(**_errors(ItemInput.NOTE.value, err.message))
+            return
+        ack()
+        redraw(deps, surface, view)
+
+    @app.view(View.ITEM_REASSIGN.value)
+    def on_reassign(ack: Any, body: dict[str, Any]) -> None:
+        meta = _meta(body)
+        surface = Surface.from_meta(meta.get("surface"))
+        chosen = (_values(body).get(ItemInput.NEW_OWNER.value) or {}).get("selected_user") or ""
+        try:
+            owner_id = resolve_user(deps, chosen)
+            view = service.assign(
+                deps,
+                actor=service.actor_for(deps, body["user"]["id"]),
+                item_id=str(meta.get("id") or ""),
+                owner_id=owner_id,
+                after=queue_redraw(surface, deps.now()),
+            )
+        except UserError as err:
+            ack(**_errors(ItemInput.NEW_OWNER.value, err.message))
+            return
+        ack()
+        redraw(deps, surface, view)
+
+    @app.view(View.ITEM_VALIDATE.value)
+    def on_validate(ack: Any, body: dict[str, Any]) -> None:
+        meta = _meta(body)
+        surface = Surface.from_meta(meta.get("surface"))
+        values = _values(body)
+        try:
+            evidence = _evidence(_text(values, ItemInput.EVIDENCE))
+        except UserError as err:
+            ack(**_errors(ItemInput.EVIDENCE.value, err.message))
+            return
+        ticked = [
+            int(o["value"])
+            for block_id, v in values.items()
+            if block_id.startswith(ItemInput.CHECKLIST.value)
+            for o in (v.get("selected_options") or [])
+            if str(o.get("value", "")).isdigit()
+        ]
+        criteria_seen = meta.get("n") if isinstance(meta.get("n"), int) else None
+        try:
+            view = service.validate_item(
+                deps,
+                actor=service.actor_for(deps, body["user"]["id"]),
+                item_id=str(meta.get("id") or ""),
+                passed=_option(values, ItemInput.OUTCOME) != "fail",
+                ticked=ticked,
+                criteria_seen=criteria_seen,
+                prevention=_text(values, ItemInput.PREVENTION).splitlines(),
+                evidence=evidence,
+                reason=_text(values, ItemInput.REASON) or None,
+                after=queue_redraw(surface, deps.now()),
+            )
+        except service.FieldProblem as err:
+            field = {
+                "criteria": checklist_block_id(0) if criteria_seen else ItemInput.OUTCOME.value,
+                "prevention": ItemInput.PREVENTION.value,
+                "reason": ItemInput.REASON.value,
+            }.get(err.field, ItemInput.OUTCOME.value)
+            ack(**_errors(field, err.message))
+            return
+        except UserError as err:
+            ack(**_errors(ItemInput.OUTCOME.value, err.message))
+            return
+        ack()
+        redraw(deps, surface, view)
+
+
+def _create_fields(deps: Deps, user_id: str, values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The create form's values, each checked on its own so that an error lands next to its field."""
+    fields: dict[str, Any] = {}
+    checks: list[tuple[ItemInput, Any]] = [
+        (ItemInput.TITLE, lambda: fields.update(title=rules.clean_title(_text(values, ItemInput.TITLE)))),
+        (
+            ItemInput.PRIORITY,
+            lambda: fields.update(priority=rules.parse_priority(_option(values, ItemInput.PRIORITY) or "P2")),
+        ),
+        (
+            ItemInput.KIND,
+            lambda: fields.update(kind=rules.parse_kind(_option(values, ItemInput.KIND) or "corrective")),
+        ),
+        (
+            ItemInput.INCIDENT,
+            lambda: fields.update(incident_id=rules.normalise_incident_id(_text(values, ItemInput.INCIDENT))),
+        ),
+        (
+            ItemInput.MRR,
+            lambda: fields.update(
+                mrr_at_risk=rules.parse_money(_text(values, ItemInput.MRR))
+                if _text(values, ItemInput.MRR)
+                else None
+            ),
+        ),
+        (
+            ItemInput.SYSTEMS,
+            lambda: fields.update(
+                systems=rules.clean_list(
+                    rules.split_systems([_text(values, ItemInput.SYSTEMS)]),
+                    what="system",
+                    limit=rules.MAX_SYSTEM_NAME,
+                    max_items=rules.MAX_SYSTEMS,
+                )
+            ),
+        ),
+        (
+            ItemInput.CRITERIA,
+            lambda: fields.update(
+                criteria=rules.clean_list(
+                    _text(values, ItemInput.CRITERIA).splitlines(),
+                    what="success criterion",
+                    limit=rules.MAX_TEXT,
+                    max_items=rules.MAX_CRITERIA,
+                )
+            ),
+        ),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except UserError as err:
+            raise FieldError(field.value, err.message) from None
+    fields["description"] = _text(values, ItemInput.DESCRIPTION)
+    fields["source_ref"] = _text(values, ItemInput.SOURCE) or None
+    fields["note"] = _text(values, ItemInput.NOTE) or None
+    fields["force"] = bool((values.get(ItemInput.FORCE.value) or {}).get("selected_options"))
+    owner = (values.get(ItemInput.OWNER.value) or {}).get("selected_user")
+    if owner:
+        try:
+            fields["owner_id"] = resolve_user(deps, owner)
+        except UserError as err:
+            raise FieldError(ItemInput.OWNER.value, err.message) from None
+    when = _text(values, ItemInput.DEADLINE)
+    if when:
+        try:
+            deadline = parse_deadline(when, now=deps.now(), tz=get_person(deps, user_id).tz)
+            rules.check_deadline(deadline, deps.now(), force=fields["force"])
+        except UserError as err:
+            raise FieldError(ItemInput.DEADLINE.value, err.message) from None
+        fields["deadline"] = deadline
+    return fields
+
+
+def _evidence(text: str) -> list[tuple[str, str, str | None]]:
+    """Lines of ``kind reference note…`` -> evidence entries."""
+    out = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if len(words) < 2:
+            raise UserError(
+                f"`{rules.shown(line)}`: write the kind, then the reference, e.g. commit abc123f."
+            )
+        kind = rules.parse_evidence_kind(words[0])
+        ref = rules.clean_text(words[1], what="evidence reference", limit=rules.MAX_EVIDENCE_REF)
+        out.append((kind, ref, " ".join(words[2:]) or None))
+    return out
