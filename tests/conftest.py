@@ -18,7 +18,6 @@ running). The ``backend`` fixture tells a test which one it got. A test that nee
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +26,16 @@ import pytest
 from tests.fakes.blockkit_limits import validate_blocks
 from tests.fakes.signing import SlackDriver
 from tests.fakes.slack_api import FakeSlack
-from tests.support import SIGNING_SECRET, USERS, BotHarness, FakeClock, make_settings, running_bot
+from tests.support import (
+    SIGNING_SECRET,
+    USERS,
+    BotHarness,
+    FakeClock,
+    libpq_url,
+    make_settings,
+    postgres_database,
+    running_bot,
+)
 
 
 @pytest.fixture
@@ -55,10 +63,6 @@ def _postgres_admin_url() -> str:
     return os.environ.get("REMEDIATE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
         "markers", "both_backends: run on SQLite and on PostgreSQL (parametrises the database_url fixture)"
@@ -83,7 +87,7 @@ def postgres_server() -> str:
 
     url = _postgres_admin_url()
     try:
-        psycopg.connect(_libpq(url), connect_timeout=3).close()
+        psycopg.connect(libpq_url(url), connect_timeout=3).close()
     except Exception as exc:
         why = " ".join(str(exc).split())[:200]
         pytest.skip(
@@ -96,26 +100,8 @@ def postgres_server() -> str:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test (``postgresql+psycopg://``), dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"remediate_t_{uuid.uuid4().hex[:12]}"
-    admin = _libpq(postgres_server)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        # template0: nobody is ever connected to it, so tests creating databases at once never collide.
-        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
-    url = make_url(postgres_server).set(drivername="postgresql+psycopg", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            if conn.info.server_version >= 130000:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # ends leftover sessions
-            else:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-                )
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with postgres_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -113,5 +113,38 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         for table in sorted(SQLModel.metadata.tables):
             rows = conn.execute(text(f'SELECT * FROM "{table}"')).fetchall()
-            out[table] = sorted((tuple(str(v) for v in r) for r in rows))
+            out[table] = sorted(tuple(str(v) for v in r) for r in rows)
     return out
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy ``postgresql+psycopg://`` URL as libpq (psycopg.connect) takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """Create an empty database on the server of `admin_url`; yield its ``postgresql+psycopg://`` URL; drop
+    it afterwards, ending any session still connected to it."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"remediate_t_{uuid.uuid4().hex[:12]}"
+    admin = libpq_url(admin_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # template0: nobody is ever connected to it, so tests creating databases at once never collide.
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.info.server_version >= 130000:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+                )
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
