@@ -155,7 +155,7 @@ def card(inc: Incident, clocks: IncidentClocks, *, ids: type[ActionIds] = Action
         buttons.append(_button("Resolve", ids.RESOLVE, inc.id, "danger"))
         blocks.append({"type": "actions", "block_id": f"incident-card:{inc.id}", "elements": buttons})
     text = (
-        f":rotating_light: {inc.id} ({inc.severity}, {status_label(inc.status)}): {inc.title} — "
+        f":rotating_light: {inc.id} ({inc.severity}, {status_label(inc.status)}): {escape(inc.title)} — "
         f"commander {user(inc.commander_id)}"
     )
     return text, blocks
@@ -185,7 +185,7 @@ def status_update(inc: Incident, *, actor_id: str, note: str, reopened: bool = F
     blocks.append(_context(f"Posted by {user(actor_id)} · {escape(inc.title)}"))
     text = (
         f"INCIDENT UPDATE [{inc.severity}] {inc.id} Status: {status_label(inc.status)} — "
-        f"{truncate(note, 300)}"
+        f"{escape(truncate(note, 300))}"
     )
     return text, blocks
 
@@ -278,7 +278,7 @@ def nudge(
 def closed(inc: Incident, *, actor_id: str | None, waived: bool = False) -> tuple[str, Blocks]:
     by = f" by {user(actor_id)}" if actor_id else " after its monitoring period"
     waiver = f"\nClose-out waived: {escape(inc.waiver_reason)}" if waived and inc.waiver_reason else ""
-    text = f"{inc.id} is closed{' by ' + actor_id if actor_id else ''}."
+    text = f"{inc.id} is closed{by}."
     body = (
         f":white_check_mark: *{inc.id}* ({inc.severity}) closed{by} {date(inc.closed_at)}.{waiver}\n"
         f"Post-mortem draft: `/incident postmortem {inc.id}`"
@@ -307,7 +307,7 @@ def item_line(item: RemediationItem) -> str:
 
 
 def action_item_added(inc: Incident, item: RemediationItem, *, actor_id: str) -> tuple[str, Blocks]:
-    text = f"Action item {item.id} added to {inc.id}: {item.title}"
+    text = f"Action item {item.id} added to {inc.id}: {escape(item.title)}"
     body = f":memo: {user(actor_id)} added an action item to *{inc.id}*: {item_line(item)}"
     return text, [_section(body)]
 
@@ -363,7 +363,7 @@ def postmortem(
         },
         _context("The full draft, in the post-mortem template, is the file in this thread."),
     ]
-    text = f"Post-mortem draft for {inc.id}: {inc.title}"
+    text = f"Post-mortem draft for {inc.id}: {escape(inc.title)}"
     return text, blocks
 
 

@@ -148,3 +148,12 @@ def submit_update(
     values |= field(F.ETA, plain_value(eta))
     values |= field(F.NEXT_UPDATE, plain_value(next_update))
     return slack.view_submission(View.INCIDENT_UPDATE.value, values, user=user, view_id=view_id)
+
+
+def settle(bot: BotHarness) -> None:
+    """Wait until every queued message has been sent (so a snapshot is not racing the sender)."""
+    from storage.models import OutboxMessage
+
+    with bot.uow() as session:
+        ids = [m.id for m in session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))]
+    assert bot.bot.notifier.wait_sent([i for i in ids if i is not None], timeout=10)
