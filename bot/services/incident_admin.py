@@ -119,6 +119,14 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
 # --- reading ----------------------------------------------------------------------------------------------
 
 
+def get(deps: Deps, incident_id: str) -> Incident:
+    """The incident as stored now (NotFound when there is none)."""
+    with deps.uow(readonly=True) as session:
+        inc = require(session, incident_id)
+        session.expunge_all()
+    return inc
+
+
 def detail(deps: Deps, incident_id: str) -> IncidentDetail:
     now = deps.now()
     with deps.uow(readonly=True) as session:

@@ -146,3 +146,19 @@ def test_the_escalations_job_runs_the_incident_sweep(bot, slack, fake_slack, clo
     again = bot.run_job("escalations", at=clock() + timedelta(minutes=1))
     assert not [i for i in again.outbox_ids if i in result.outbox_ids]
     assert len(_pages(fake_slack, inc.id)) == 1
+
+
+@pytest.mark.skipif(not JOBS_READY, reason="bot/jobs/reminders.py is not there yet")
+def test_the_reminders_job_nudges_and_closes_after_monitoring(bot, slack, fake_slack, clock):
+    inc = declare(slack, fake_slack, bot, severity="P3", title="Docs typo")
+    card = wait_card(fake_slack, inc.id)
+    bot.run_job("reminders", at=clock() + timedelta(days=7))
+    fake_slack.wait_for(
+        lambda: [m for m in thread(fake_slack, card) if m["text"].startswith("Status update overdue")],
+        message="the weekly P3 nudge",
+    )
+    slack.command("/incident", f'resolve {inc.id} "fixed the typo"')
+    bot.run_job("reminders", at=clock() + timedelta(minutes=59))
+    assert incident(bot, inc.id).status == "resolved"
+    bot.run_job("reminders", at=clock() + timedelta(minutes=1))  # P3 monitors for 1h
+    assert incident(bot, inc.id).status == "closed"

@@ -179,6 +179,13 @@ def test_monitoring_and_the_close_out_rule():
     assert not rules.close_out_blocked("P2", has_preventative_item=False, waiver_reason=None)
 
 
+def test_storage_filters_by_the_same_statuses_and_severities():
+    from storage import incidents as store
+
+    assert store.ACTIVE_STATUSES == rules.ACTIVE_STATUSES
+    assert store.CLOSE_OUT_SEVERITIES == rules.CLOSE_OUT_SEVERITIES
+
+
 def test_measures():
     m = rules.measures(
         started_at=T0, acknowledged_at=at(3), mitigated_at=at(20), resolved_at=at(60), now=at(90)

@@ -47,8 +47,7 @@ def register(app: App, deps: Deps) -> None:
 
     def open_modal(action: Action, body: dict[str, Any], respond: Any, client: Any, build: Any) -> None:
         try:
-            info = incident_admin.detail(deps, _incident_id(body))
-            inc = info.incident
+            inc = incident_admin.get(deps, _incident_id(body))
             if inc.status not in rules.ACTIVE_STATUSES and action is not Action.INCIDENT_ADD_ACTION_ITEM:
                 raise UserError(f"{inc.id} is {inc.status}; it takes no more updates from this button.")
         except UserError as err:
