@@ -5,6 +5,7 @@ A test checks these against manifest.yml and the listeners registered on the app
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -37,6 +38,7 @@ class Action(StrEnum):
     ALERT_ACK = "alert_ack"
     ALERT_SNOOZE = "alert_snooze"
     ALERT_STATUS_UPDATE = "alert_status_update"
+    ALERT_MENU = "alert_menu"  # per-item overflow in a grouped alert: acknowledge, snooze, status update
     # incidents
     INCIDENT_ACK = "incident_ack"
     INCIDENT_UPDATE = "incident_update"
@@ -104,3 +106,25 @@ class ItemInput(StrEnum):
     EVIDENCE = "item_evidence"
     OUTCOME = "item_outcome"
     REASON = "item_reason"
+
+
+class AlertInput(StrEnum):
+    """Inputs of the alert status-update modal (each value is its block_id and action_id)."""
+
+    STATUS_TEXT = "alert_status_text"
+
+
+def keyed(action: Action, key: str | int) -> str:
+    """An action_id unique within a message that holds the same control for several things
+    (``alert_ack:42``); listeners match the prefix with `keyed_pattern`."""
+    return f"{action.value}:{key}"
+
+
+def keyed_pattern(action: Action) -> re.Pattern[str]:
+    """Matches `action` alone or keyed (``alert_ack`` and ``alert_ack:42``)."""
+    return re.compile(rf"^{re.escape(action.value)}(:.*)?$")
+
+
+def key_of(action_id: str) -> str | None:
+    """The key of a keyed action_id (``alert_ack:42`` -> ``42``), None when it has none."""
+    return action_id.split(":", 1)[1] if ":" in action_id else None

@@ -1,0 +1,15 @@
+"""`digest`: the daily standup digest, once per digest day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.deps import Deps
+from bot.jobs.registry import JobResult
+from bot.services.digest import post_daily_digest
+from bot.slack.blocks import digest
+
+
+def run(deps: Deps, now: datetime) -> JobResult:
+    posted = post_daily_digest(deps, now, render=digest)
+    return JobResult(posted.summary, posted.outbox_ids)

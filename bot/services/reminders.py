@@ -1,0 +1,81 @@
+"""Due-soon reminders: one DM to the owner when an item comes within 24 h of its deadline.
+
+Each (item, deadline) is claimed in the same transaction that queues the DM (``due-soon:<id>:<deadline>``),
+so a second run, a second replica or a manual run never reminds twice; moving the deadline makes the item
+eligible again. DMs wait for the end of the owner's quiet hours, except for P0 items.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.digest import DUE_SOON
+from bot.core.escalation import OPEN_STATUSES
+from bot.core.quiet_hours import quiet_until
+from bot.deps import Deps
+from bot.services import outbox
+from bot.services.users import cached_timezones
+from storage import queries, reports
+
+GROUP_AFTER = 3  # an owner with more items due soon at once gets one DM listing them
+
+Rendered = tuple[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    item_id: str
+    title: str
+    priority: str
+    status: str
+    owner_id: str
+    deadline: datetime
+
+
+class DueSoonRenderer(Protocol):
+    def due_soon_message(self, items: Sequence[DueSoon], *, now: datetime) -> Rendered: ...
+
+
+def claim_key(item_id: str, deadline: datetime) -> str:
+    return f"due-soon:{item_id}:{deadline.isoformat()}"
+
+
+def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list[int]:
+    """Remind owners of their items due within 24 h that were not reminded yet; the queued outbox ids."""
+    settings = deps.settings
+    with deps.uow(readonly=True) as session:
+        rows = reports.due_between(session, start=now, end=now + DUE_SOON, statuses=OPEN_STATUSES)
+        rows = [r for r in rows if r.owner_id]
+        claimed = reports.existing_claims(session, keys=[claim_key(r.id, r.deadline) for r in rows])
+    todo = [r for r in rows if claim_key(r.id, r.deadline) not in claimed]
+    if not todo:
+        return []
+    zones = cached_timezones(deps, sorted({r.owner_id for r in todo}))
+    ids: list[int] = []
+    with deps.uow() as session:
+        by_owner: dict[str, list[DueSoon]] = defaultdict(list)
+        for r in todo:
+            if queries.try_claim(session, key=claim_key(r.id, r.deadline), now=now, owner=deps.worker_id):
+                item = DueSoon(r.id, r.title, r.priority, r.status, r.owner_id, r.deadline)
+                by_owner[r.owner_id].append(item)
+        for owner, items in by_owner.items():
+            groups = [[i] for i in items] if len(items) <= GROUP_AFTER else [items]
+            for group in groups:
+                hold = None
+                if not any(i.priority == "P0" for i in group):
+                    hold = quiet_until(
+                        now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends
+                    )
+                text, blocks = render.due_soon_message(group, now=now)
+                msg = outbox.send_dm(
+                    session, now=now, user_id=owner, text=text, blocks=blocks, not_before=hold
+                )
+                if msg is not None:
+                    session.flush()
+                    assert msg.id is not None
+                    ids.append(msg.id)
+    return ids

@@ -1,0 +1,99 @@
+"""Controls of escalation alerts: Acknowledge, Snooze, Post status update, and the per-item menu of a
+grouped alert. Each acks at once, then calls one service, which reads the alert again and checks the
+presser; the alert's messages are updated in place through the outbox."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core.errors import UserError
+from bot.deps import Deps
+from bot.services import alerts as service
+from bot.services.alerts import Outcome
+from bot.slack.blocks import alerts as blocks
+from bot.slack.ids import Action, key_of, keyed_pattern
+
+log = logging.getLogger(__name__)
+
+
+def _alert_id(action: dict[str, Any], fallback: str | None = None) -> int | None:
+    raw = action.get("value") or fallback or key_of(str(action.get("action_id", "")))
+    try:
+        return int(str(raw))
+    except ValueError:
+        return None
+
+
+def _tell(respond: Any, text: str) -> None:
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception as exc:  # an expired response_url: the in-place update already shows the state
+        log.warning("could not answer the alert action: %s", exc)
+
+
+def _answer(respond: Any, outcome: Outcome, *, quiet_when_ok: bool) -> None:
+    if not outcome.ok:
+        _tell(respond, f":warning: {outcome.message}")
+    elif not quiet_when_ok:
+        _tell(respond, outcome.message)
+
+
+def register(app: App, deps: Deps) -> None:
+    def acknowledge(alert_id: int, user_id: str, respond: Any) -> None:
+        outcome = service.acknowledge(deps, alert_id=alert_id, actor_id=user_id, render=blocks)
+        _answer(respond, outcome, quiet_when_ok=not outcome.message.startswith("Already"))
+
+    def snooze(alert_id: int, user_id: str, choice: str, respond: Any) -> None:
+        outcome = service.snooze(deps, alert_id=alert_id, actor_id=user_id, choice=choice, render=blocks)
+        _answer(respond, outcome, quiet_when_ok=False)
+
+    def open_status_modal(alert_id: int, body: dict[str, Any], client: Any) -> None:
+        alert = service.read_alert(deps, alert_id)
+        view = blocks.status_update_modal(alert_id, alert.subject_id, str(alert.data.get("title", "")))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def guarded(handler: Any) -> Any:
+        def run(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+            ack()
+            try:
+                handler(body, action, respond, client)
+            except UserError as err:
+                _tell(respond, f":warning: {err.message}")
+
+        return run
+
+    def on_ack(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+        alert_id = _alert_id(action)
+        if alert_id is not None:
+            acknowledge(alert_id, body["user"]["id"], respond)
+
+    def on_snooze(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+        alert_id = _alert_id({}, key_of(str(action.get("action_id", ""))))
+        choice = str((action.get("selected_option") or {}).get("value", ""))
+        if alert_id is not None:
+            snooze(alert_id, body["user"]["id"], choice, respond)
+
+    def on_status(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+        alert_id = _alert_id(action)
+        if alert_id is not None:
+            open_status_modal(alert_id, body, client)
+
+    def on_menu(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+        what, _, raw = str((action.get("selected_option") or {}).get("value", "")).partition(":")
+        alert_id = _alert_id({}, raw)
+        if alert_id is None:
+            return
+        if what == "ack":
+            acknowledge(alert_id, body["user"]["id"], respond)
+        elif what.startswith("snooze-"):
+            snooze(alert_id, body["user"]["id"], what.removeprefix("snooze-"), respond)
+        elif what == "status":
+            open_status_modal(alert_id, body, client)
+
+    app.action(keyed_pattern(Action.ALERT_ACK))(guarded(on_ack))
+    app.action(keyed_pattern(Action.ALERT_SNOOZE))(guarded(on_snooze))
+    app.action(keyed_pattern(Action.ALERT_STATUS_UPDATE))(guarded(on_status))
+    app.action(keyed_pattern(Action.ALERT_MENU))(guarded(on_menu))

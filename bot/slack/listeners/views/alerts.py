@@ -1,0 +1,37 @@
+"""The Post status update modal of an escalation alert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core.errors import UserError
+from bot.deps import Deps
+from bot.services import alerts as service
+from bot.slack.blocks import alerts as blocks
+from bot.slack.ids import AlertInput, View
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(View.ITEM_STATUS_UPDATE.value)
+    def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        field = AlertInput.STATUS_TEXT.value
+        text = (((view.get("state") or {}).get("values") or {}).get(field) or {}).get(field) or {}
+        note = str(text.get("value") or "").strip()
+        try:
+            alert_id = int(view.get("private_metadata") or "")
+        except ValueError:
+            ack(response_action="errors", errors={field: "This form lost its alert; open it again."})
+            return
+        if not note:
+            ack(response_action="errors", errors={field: "Write what changed."})
+            return
+        try:
+            service.post_status_update(
+                deps, alert_id=alert_id, actor_id=body["user"]["id"], text=note, render=blocks
+            )
+        except UserError as err:
+            ack(response_action="errors", errors={field: err.message[:150]})
+            return
+        ack()

@@ -1,0 +1,66 @@
+"""Alerts (escalations, pages) fired for a subject at a level: session first, keyword-only, never commit.
+
+The unique (subject_id, kind, level) constraint is what makes an alert fire once: `insert_alert` returns
+None when another run (a second replica, a manual run) fired it first, without spoiling the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import Alert
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def alerts_for(session: Session, *, subject_ids: Sequence[str], kind: str) -> list[Alert]:
+    """Every alert of `kind` fired for these subjects (uses the unique index on subject_id, kind, level)."""
+    out: list[Alert] = []
+    for chunk in _chunks(list(subject_ids)):
+        stmt = select(Alert).where(Alert.subject_id.in_(chunk), Alert.kind == kind)  # type: ignore[attr-defined]
+        out.extend(session.scalars(stmt))
+    return out
+
+
+def insert_alert(
+    session: Session, *, subject_id: str, kind: str, level: int, fired_at: datetime, data: dict[str, Any]
+) -> Alert | None:
+    """Fire (subject, kind, level): the new row, or None when it had already fired."""
+    alert = Alert(subject_id=subject_id, kind=kind, level=level, fired_at=fired_at, data=data)
+    try:
+        with session.begin_nested():
+            session.add(alert)
+        return alert
+    except IntegrityError:
+        return None
+
+
+def get_alert(session: Session, *, alert_id: int, lock: bool = False) -> Alert | None:
+    stmt = select(Alert).where(Alert.id == alert_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def alerts_fired_at(session: Session, *, kind: str, fired_at: datetime, lock: bool = False) -> list[Alert]:
+    """Alerts of `kind` fired by one sweep (same instant), oldest first; `lock` serialises re-renders."""
+    stmt = (
+        select(Alert)
+        .where(Alert.fired_at == fired_at, Alert.kind == kind)  # type: ignore[arg-type]
+        .order_by(Alert.id)  # type: ignore[arg-type]
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return list(session.scalars(stmt))

@@ -1,0 +1,257 @@
+"""Queries behind the scheduled jobs (escalations, reminders, digest, weekly report).
+
+Session first, keyword-only, never commit. Everything is filtered and aggregated in SQL on indexed columns
+((status, deadline), completed_at, validated_at, alert.fired_at), so the cost grows with the open and
+overdue items and the week's activity, never with the whole history. Rows come back as SQLAlchemy rows
+(named tuples) of just the columns a job needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy.engine import Row
+from sqlmodel import Session
+
+from storage.models import Alert, Claim, Incident, RemediationItem
+
+Item = RemediationItem
+DONE_STATUSES = ("completed", "validated")
+
+_ITEM_COLUMNS = (
+    Item.id,
+    Item.title,
+    Item.priority,
+    Item.status,
+    Item.owner_id,
+    Item.deadline,
+    Item.created_at,
+    Item.last_progress_at,
+    Item.status_reason,
+    Item.completed_at,
+    Item.validated_at,
+)
+
+
+def _c(attr: Any) -> Any:
+    """A model attribute as a column expression (keeps the type checker quiet about SQLModel fields)."""
+    return attr
+
+
+def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+# --- escalations and reminders ------------------------------------------------------------------------
+
+
+def overdue_candidates(
+    session: Session, *, now: datetime, statuses: Sequence[str], earliest: dict[str, timedelta]
+) -> list[Row[Any]]:
+    """Open items past their deadline by at least the earliest escalation threshold of their priority."""
+    if not earliest:
+        return []
+    per_priority = [
+        and_(_c(Item.priority) == p, _c(Item.deadline) <= now - after) for p, after in earliest.items()
+    ]
+    stmt = (
+        select(
+            Item.id,
+            Item.title,
+            Item.priority,
+            Item.status,
+            Item.owner_id,
+            Item.reporter_id,
+            Item.deadline,
+            Item.mrr_at_risk,
+        )
+        .where(
+            _c(Item.status).in_(statuses),
+            _c(Item.deadline) <= now - min(earliest.values()),
+            or_(*per_priority),
+        )
+        .order_by(_c(Item.deadline), _c(Item.id))
+    )
+    return list(session.execute(stmt))
+
+
+def due_between(
+    session: Session, *, start: datetime, end: datetime, statuses: Sequence[str], limit: int | None = None
+) -> list[Row[Any]]:
+    """Open items whose deadline falls in [start, end), soonest first."""
+    stmt = (
+        select(*_ITEM_COLUMNS, Item.mrr_at_risk)
+        .where(_c(Item.status).in_(statuses), _c(Item.deadline) >= start, _c(Item.deadline) < end)
+        .order_by(_c(Item.deadline), _c(Item.id))
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt))
+
+
+def count_due_between(session: Session, *, start: datetime, end: datetime, statuses: Sequence[str]) -> int:
+    stmt = select(func.count()).where(
+        _c(Item.status).in_(statuses), _c(Item.deadline) >= start, _c(Item.deadline) < end
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def existing_claims(session: Session, *, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are claimed already (one query per 500 keys)."""
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = list(keys[i : i + 500])
+        found.update(session.scalars(select(Claim.key).where(_c(Claim.key).in_(chunk))))
+    return found
+
+
+# --- daily digest ---------------------------------------------------------------------------------------
+
+
+def _at_risk(now: datetime, due_soon: timedelta, stale_after: timedelta) -> ColumnElement[bool]:
+    """Blocked, overdue, or due soon with no progress note lately: the twin of bot.core.digest.risk_reasons
+    and of storage.items.at_risk."""
+    return or_(
+        _c(Item.status) == "blocked",
+        _c(Item.deadline) < now,
+        and_(
+            _c(Item.deadline) < now + due_soon,
+            or_(_c(Item.last_progress_at).is_(None), _c(Item.last_progress_at) < now - stale_after),
+        ),
+    )
+
+
+def on_track(
+    session: Session,
+    *,
+    now: datetime,
+    statuses: Sequence[str],
+    due_soon: timedelta,
+    stale_after: timedelta,
+    limit: int,
+) -> tuple[list[Row[Any]], int]:
+    """Open items that are not at risk, by deadline (at most `limit`), and how many there are."""
+    where = and_(_c(Item.status).in_(statuses), not_(_at_risk(now, due_soon, stale_after)))
+    rows = session.execute(
+        select(*_ITEM_COLUMNS).where(where).order_by(_c(Item.deadline), _c(Item.id)).limit(limit)
+    )
+    total = session.execute(select(func.count()).where(where)).scalar_one()
+    return list(rows), int(total)
+
+
+def open_incidents(session: Session, *, limit: int) -> tuple[list[Row[Any]], int]:
+    """Incidents not closed yet (most severe, then newest first; at most `limit`) and how many there are."""
+    where = _c(Incident.status) != "closed"
+    rows = session.execute(
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.severity,
+            Incident.status,
+            Incident.commander_id,
+            Incident.declared_at,
+        )
+        .where(where)
+        .order_by(_c(Incident.severity), _c(Incident.declared_at).desc())
+        .limit(limit)
+    )
+    total = session.execute(select(func.count()).select_from(Incident).where(where)).scalar_one()
+    return list(rows), int(total)
+
+
+# --- weekly report --------------------------------------------------------------------------------------
+
+
+def resolved_between(session: Session, *, start: datetime, end: datetime) -> list[Row[Any]]:
+    """Items whose work was completed in [start, end) and stayed done, with whether prevention is recorded."""
+    stmt = select(
+        Item.id,
+        Item.priority,
+        Item.created_at,
+        Item.completed_at,
+        Item.deadline,
+        (func.json_array_length(_c(Item.prevention)) > 0).label("has_prevention"),
+    ).where(
+        _c(Item.completed_at) >= start,
+        _c(Item.completed_at) < end,
+        _c(Item.status).in_(DONE_STATUSES),
+    )
+    return list(session.execute(stmt))
+
+
+def validated_between(session: Session, *, start: datetime, end: datetime) -> list[Row[Any]]:
+    stmt = select(Item.priority, Item.mrr_at_risk).where(
+        _c(Item.validated_at) >= start, _c(Item.validated_at) < end, _c(Item.status) == "validated"
+    )
+    return list(session.execute(stmt))
+
+
+def alerts_between(session: Session, *, kind: str, start: datetime, end: datetime) -> list[Row[Any]]:
+    """(level, fired_at, acked_at) of the alerts of `kind` fired in [start, end)."""
+    stmt = select(Alert.level, Alert.fired_at, Alert.acked_at).where(
+        _c(Alert.fired_at) >= start, _c(Alert.fired_at) < end, _c(Alert.kind) == kind
+    )
+    return list(session.execute(stmt))
+
+
+def open_by_priority_at(
+    session: Session, *, instants: Sequence[datetime], statuses: Sequence[str]
+) -> list[dict[str, int]]:
+    """For each instant, how many items of each priority were open then (created, not yet done/cancelled).
+
+    Only items open now or closed since the first instant can have been open at any of them, so the scan is
+    bounded by the open items and the period's completions, not by the history.
+    """
+    if not instants:
+        return []
+    first = min(instants)
+    candidates = or_(
+        _c(Item.status).in_(statuses),
+        and_(_c(Item.status).in_(DONE_STATUSES), _c(Item.completed_at) >= first),
+        and_(_c(Item.status) == "cancelled", _c(Item.cancelled_at) >= first),
+    )
+    columns = []
+    for i, t in enumerate(instants):
+        closed = or_(
+            and_(_c(Item.status).in_(DONE_STATUSES), _c(Item.completed_at) <= t),
+            and_(_c(Item.status) == "cancelled", _c(Item.cancelled_at) <= t),
+        )
+        is_open = and_(_c(Item.created_at) <= t, not_(closed))
+        columns.append(func.sum(case((is_open, 1), else_=0)).label(f"w{i}"))
+    stmt = select(Item.priority, *columns).where(candidates).group_by(_c(Item.priority))
+    out: list[dict[str, int]] = [{} for _ in instants]
+    for row in session.execute(stmt):
+        for i in range(len(instants)):
+            out[i][row[0]] = int(row[i + 1] or 0)
+    return out
+
+
+def average_resolution_by_period(session: Session, *, boundaries: Sequence[datetime]) -> list[float | None]:
+    """Average hours from creation to completion of the items completed in each [boundaries[i], [i+1])."""
+    if len(boundaries) < 2:
+        return []
+    dialect = session.get_bind().dialect.name
+    bucket = case(
+        *[(_c(Item.completed_at) < boundaries[i + 1], literal(i)) for i in range(len(boundaries) - 1)],
+        else_=literal(-1),
+    ).label("bucket")
+    seconds = _seconds_between(_c(Item.completed_at), _c(Item.created_at), dialect)
+    stmt = (
+        select(bucket, func.avg(seconds))
+        .where(
+            _c(Item.completed_at) >= boundaries[0],
+            _c(Item.completed_at) < boundaries[-1],
+            _c(Item.status).in_(DONE_STATUSES),
+        )
+        .group_by(bucket)
+    )
+    out: list[float | None] = [None] * (len(boundaries) - 1)
+    for b, avg in session.execute(stmt):
+        if b is not None and 0 <= int(b) < len(out) and avg is not None:
+            out[int(b)] = float(avg) / 3600.0
+    return out
