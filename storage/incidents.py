@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Alert, Claim, Incident, RemediationItem
 
@@ -22,22 +22,24 @@ def get_incident(session: Session, *, incident_id: str) -> Incident | None:
 
 def list_incidents(session: Session, *, include_closed: bool, limit: int = 50) -> list[Incident]:
     """Newest first; without `include_closed`, only incidents that are not closed yet."""
-    stmt = select(Incident).order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = select(Incident).order_by(col(Incident.declared_at).desc(), col(Incident.id).desc()).limit(limit)
     if not include_closed:
-        stmt = stmt.where(Incident.status != "closed")
+        stmt = stmt.where(col(Incident.status) != "closed")
     return list(session.scalars(stmt))
 
 
 def count_incidents(session: Session, *, include_closed: bool) -> int:
     stmt = select(func.count()).select_from(Incident)
     if not include_closed:
-        stmt = stmt.where(Incident.status != "closed")
+        stmt = stmt.where(col(Incident.status) != "closed")
     return int(session.execute(stmt).scalar_one())
 
 
 def active_incidents(session: Session) -> list[Incident]:
     """Incidents still being worked on (the escalation sweep looks at these)."""
-    stmt = select(Incident).where(Incident.status.in_(ACTIVE_STATUSES)).order_by(Incident.declared_at)  # type: ignore[attr-defined]
+    stmt = (
+        select(Incident).where(col(Incident.status).in_(ACTIVE_STATUSES)).order_by(col(Incident.declared_at))
+    )
     return list(session.scalars(stmt))
 
 
@@ -46,11 +48,11 @@ def update_overdue(session: Session, *, now: datetime) -> list[Incident]:
     stmt = (
         select(Incident)
         .where(
-            Incident.status.in_(ACTIVE_STATUSES),  # type: ignore[attr-defined]
-            Incident.next_update_due.is_not(None),  # type: ignore[union-attr]
-            Incident.next_update_due <= now,  # type: ignore[operator]
+            col(Incident.status).in_(ACTIVE_STATUSES),
+            col(Incident.next_update_due).is_not(None),
+            col(Incident.next_update_due) <= now,
         )
-        .order_by(Incident.next_update_due)  # type: ignore[arg-type]
+        .order_by(col(Incident.next_update_due))
     )
     return list(session.scalars(stmt))
 
@@ -60,23 +62,23 @@ def monitoring_ended(session: Session, *, now: datetime) -> list[Incident]:
     stmt = (
         select(Incident)
         .where(
-            Incident.status == "resolved",
-            Incident.monitoring_until.is_not(None),  # type: ignore[union-attr]
-            Incident.monitoring_until <= now,  # type: ignore[operator]
+            col(Incident.status) == "resolved",
+            col(Incident.monitoring_until).is_not(None),
+            col(Incident.monitoring_until) <= now,
         )
-        .order_by(Incident.monitoring_until)  # type: ignore[arg-type]
+        .order_by(col(Incident.monitoring_until))
     )
     return list(session.scalars(stmt))
 
 
 def _preventative_item_exists(incident_col: Any) -> Any:
     return exists().where(
-        RemediationItem.incident_id == incident_col,
-        RemediationItem.kind.like("prevent%"),  # type: ignore[attr-defined]
-        RemediationItem.owner_id.is_not(None),  # type: ignore[union-attr]
-        RemediationItem.deadline.is_not(None),  # type: ignore[attr-defined]
-        RemediationItem.status != "cancelled",
-        RemediationItem.cancelled_at.is_(None),  # type: ignore[union-attr]
+        col(RemediationItem.incident_id) == incident_col,
+        col(RemediationItem.kind).like("prevent%"),
+        col(RemediationItem.owner_id).is_not(None),
+        col(RemediationItem.deadline).is_not(None),
+        col(RemediationItem.status) != "cancelled",
+        col(RemediationItem.cancelled_at).is_(None),
     )
 
 
@@ -91,14 +93,14 @@ def held_for_close_out(session: Session, *, now: datetime) -> list[Incident]:
     stmt = (
         select(Incident)
         .where(
-            Incident.status == "resolved",
-            Incident.severity.in_(CLOSE_OUT_SEVERITIES),  # type: ignore[attr-defined]
-            Incident.monitoring_until.is_not(None),  # type: ignore[union-attr]
-            Incident.monitoring_until <= now,  # type: ignore[operator]
-            or_(Incident.waiver_reason.is_(None), Incident.waiver_reason == ""),  # type: ignore[union-attr]
-            ~_preventative_item_exists(Incident.id),
+            col(Incident.status) == "resolved",
+            col(Incident.severity).in_(CLOSE_OUT_SEVERITIES),
+            col(Incident.monitoring_until).is_not(None),
+            col(Incident.monitoring_until) <= now,
+            or_(col(Incident.waiver_reason).is_(None), col(Incident.waiver_reason) == ""),
+            ~_preventative_item_exists(col(Incident.id)),
         )
-        .order_by(Incident.monitoring_until)  # type: ignore[arg-type]
+        .order_by(col(Incident.monitoring_until))
     )
     return list(session.scalars(stmt))
 
@@ -106,14 +108,18 @@ def held_for_close_out(session: Session, *, now: datetime) -> list[Incident]:
 def linked_items(session: Session, *, incident_id: str) -> list[RemediationItem]:
     stmt = (
         select(RemediationItem)
-        .where(RemediationItem.incident_id == incident_id)
-        .order_by(RemediationItem.created_at, RemediationItem.id)  # type: ignore[arg-type]
+        .where(col(RemediationItem.incident_id) == incident_id)
+        .order_by(col(RemediationItem.created_at), col(RemediationItem.id))
     )
     return list(session.scalars(stmt))
 
 
 def fired_alerts(session: Session, *, incident_id: str) -> list[Alert]:
-    stmt = select(Alert).where(Alert.subject_id == incident_id).order_by(Alert.fired_at, Alert.level)  # type: ignore[arg-type]
+    stmt = (
+        select(Alert)
+        .where(col(Alert.subject_id) == incident_id)
+        .order_by(col(Alert.fired_at), col(Alert.level))
+    )
     return list(session.scalars(stmt))
 
 
@@ -131,8 +137,8 @@ def fire_alert_once(
     A savepoint keeps a lost race from spoiling the caller's transaction.
     """
     already = session.scalars(
-        select(Alert.id).where(
-            and_(Alert.subject_id == incident_id, Alert.kind == kind, Alert.level == level)  # type: ignore[arg-type]
+        select(col(Alert.id)).where(
+            and_(col(Alert.subject_id) == incident_id, col(Alert.kind) == kind, col(Alert.level) == level)
         )
     ).first()
     if already is not None:
@@ -148,7 +154,9 @@ def fire_alert_once(
 def acknowledge_alerts(session: Session, *, incident_id: str, kind: str, user_id: str, now: datetime) -> None:
     """Mark the incident's fired alerts of `kind` acknowledged (the page stops being open)."""
     for alert in session.scalars(
-        select(Alert).where(Alert.subject_id == incident_id, Alert.kind == kind, Alert.acked_at.is_(None))  # type: ignore[union-attr,arg-type]
+        select(Alert).where(
+            col(Alert.subject_id) == incident_id, col(Alert.kind) == kind, col(Alert.acked_at).is_(None)
+        )
     ):
         alert.acked_by, alert.acked_at = user_id, now
 

@@ -60,7 +60,7 @@ def register(app: App, deps: Deps) -> None:
             return
         form = incidents.DeclareForm(
             title=title,
-            severity=severity,
+            severity=severity or "",
             impact=state_value(values, F.IMPACT) or "",
             users_affected=affected,
             commander_id=state_value(values, F.COMMANDER),
