@@ -16,8 +16,10 @@ ACTIVE_STATUSES = ("investigating", "identified", "mitigating", "monitoring")
 CLOSE_OUT_SEVERITIES = ("P0", "P1")
 
 
-def get_incident(session: Session, *, incident_id: str) -> Incident | None:
-    return session.get(Incident, incident_id)
+def get_incident(session: Session, *, incident_id: str, for_update: bool = False) -> Incident | None:
+    """The incident; `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's write
+    transaction is exclusive already), so two concurrent changes of one incident queue up."""
+    return session.get(Incident, incident_id, with_for_update=for_update or None)
 
 
 def list_incidents(session: Session, *, include_closed: bool, limit: int = 50) -> list[Incident]:
@@ -58,7 +60,8 @@ def update_overdue(session: Session, *, now: datetime) -> list[Incident]:
 
 
 def monitoring_ended(session: Session, *, now: datetime) -> list[Incident]:
-    """Resolved incidents whose monitoring period has ended by `now`."""
+    """Resolved incidents whose monitoring period has ended by `now`, locked for closing (a replica that
+    waits on the lock finds them closed and skips them)."""
     stmt = (
         select(Incident)
         .where(
@@ -67,6 +70,7 @@ def monitoring_ended(session: Session, *, now: datetime) -> list[Incident]:
             col(Incident.monitoring_until) <= now,
         )
         .order_by(col(Incident.monitoring_until))
+        .with_for_update()
     )
     return list(session.scalars(stmt))
 
@@ -101,6 +105,7 @@ def held_for_close_out(session: Session, *, now: datetime) -> list[Incident]:
             ~_preventative_item_exists(col(Incident.id)),
         )
         .order_by(col(Incident.monitoring_until))
+        .with_for_update()
     )
     return list(session.scalars(stmt))
 

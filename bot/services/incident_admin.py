@@ -43,7 +43,7 @@ def assign(deps: Deps, *, incident_id: str, actor_id: str, commander_id: str) ->
     settings, now = deps.settings, deps.now()
     admin = is_admin(deps, actor_id)  # may ask Slack: before the unit of work
     with deps.uow() as session:
-        inc = require(session, incident_id)
+        inc = require(session, incident_id, lock=True)
         refuse_closed(inc)
         _refuse_unless_runner(inc, actor_id, admin, "reassign")
         if commander_id == inc.commander_id:
@@ -87,7 +87,7 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
     admin = is_admin(deps, actor_id)
     waiver = (waiver or "").strip() or None
     with deps.uow() as session:
-        inc = require(session, incident_id)
+        inc = require(session, incident_id, lock=True)
         refuse_closed(inc)
         if inc.status != rules.RESOLVED:
             raise UserError(

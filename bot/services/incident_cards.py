@@ -49,8 +49,9 @@ def card_channels(settings: Settings, inc: Incident) -> list[str]:
     return channels
 
 
-def require(session: Session, incident_id: str) -> Incident:
-    inc = store.get_incident(session, incident_id=incident_id)
+def require(session: Session, incident_id: str, *, lock: bool = False) -> Incident:
+    """The incident, or NotFound. Use cases that change it pass `lock` (one change at a time)."""
+    inc = store.get_incident(session, incident_id=incident_id, for_update=lock)
     if inc is None:
         raise NotFound(f"There is no incident {incident_id}; `/incident list all` shows every incident.")
     return inc

@@ -181,7 +181,7 @@ def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
             log.warning("inviting %s to %s failed: %s", people, channel_id, exc.response.get("error"))
     now = deps.now()
     with deps.uow() as session:
-        inc = require(session, incident_id)
+        inc = require(session, incident_id, lock=True)
         if channel_id is None:
             log.warning("could not create the channel for %s: %s", incident_id, error)
             post_in_thread(
@@ -229,7 +229,7 @@ def acknowledge(deps: Deps, *, incident_id: str, actor_id: str) -> Outcome:
     """Record who acknowledged and when (stops the initial-response page); a repeat changes nothing."""
     settings, now = deps.settings, deps.now()
     with deps.uow() as session:
-        inc = require(session, incident_id)
+        inc = require(session, incident_id, lock=True)
         if inc.acknowledged_at is not None:
             return Outcome(inc, False)
         refuse_closed(inc)
@@ -280,7 +280,7 @@ def post_update(
         with deps.uow() as session:
             if _claimed(session, request_key) is not None:
                 return Outcome(require(session, incident_id), False)
-            inc = require(session, incident_id)
+            inc = require(session, incident_id, lock=True)
             refuse_closed(inc)
             _claim(session, request_key, now=now, owner=inc.id)
             previous, reopened = inc.status, inc.status == rules.RESOLVED
@@ -336,7 +336,7 @@ def resolve(
         with deps.uow() as session:
             if _claimed(session, request_key) is not None:
                 return Outcome(require(session, incident_id), False)
-            inc = require(session, incident_id)
+            inc = require(session, incident_id, lock=True)
             refuse_closed(inc)
             if inc.status == rules.RESOLVED:
                 raise UserError(f"{inc.id} was already resolved {date(inc.resolved_at)}.")

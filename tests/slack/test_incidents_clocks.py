@@ -35,6 +35,7 @@ def _sent(fake, outbox_ids, bot):
     assert bot.bot.notifier.wait_sent(outbox_ids, timeout=10)
 
 
+@pytest.mark.both_backends
 def test_unacknowledged_p0_pages_once_at_5_minutes_and_escalates_once_per_level(
     bot, slack, fake_slack, clock
 ):
@@ -82,6 +83,7 @@ def test_unacknowledged_p0_pages_once_at_5_minutes_and_escalates_once_per_level(
     assert 'remediate_escalations_fired_total{kind="incident-escalation",level="2"} 1.0' in metrics
 
 
+@pytest.mark.both_backends
 def test_after_downtime_each_missed_level_fires_once_in_order(bot, slack, fake_slack, clock):
     inc = declare(slack, fake_slack, bot, severity="P0")
     clock.advance(minutes=45)  # the bot was down through the page and both escalations

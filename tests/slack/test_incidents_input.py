@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlmodel import select
 
 from bot.slack.ids import Action, View
@@ -65,6 +66,7 @@ def test_the_declare_modal_shows_each_severity_with_its_definition(bot, slack, f
     assert "respond in 15m" in severity["hint"]["text"]
 
 
+@pytest.mark.both_backends
 def test_a_double_submitted_modal_declares_one_incident_with_one_announcement(bot, slack, fake_slack):
     view_id = open_declare_modal(slack, fake_slack)
     values = declare_values(title="Payments failing")
@@ -88,6 +90,7 @@ def test_a_double_submitted_modal_declares_one_incident_with_one_announcement(bo
     assert len(queued) == 1
 
 
+@pytest.mark.both_backends
 def test_a_double_clicked_acknowledge_records_once_and_updates_the_card_once(bot, slack, fake_slack):
     inc = declare(slack, fake_slack, bot)
     card = wait_card(fake_slack, inc.id)

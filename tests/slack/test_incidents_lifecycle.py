@@ -32,6 +32,7 @@ def settings_overrides() -> dict[str, str]:
     return {"oncall": "UCAROL"}
 
 
+@pytest.mark.both_backends
 def test_declare_acknowledge_update_twice_resolve_then_monitoring_ends_and_it_closes(
     bot, slack, fake_slack, clock
 ):

@@ -127,6 +127,7 @@ def test_postmortem_draft_and_an_action_item_that_becomes_a_linked_remediation_i
     assert incident(bot, inc.id).status == "closed"
 
 
+@pytest.mark.both_backends
 def test_a_p0_without_preventative_item_or_waiver_is_held_after_monitoring_and_reported_once(
     bot, slack, fake_slack, clock
 ):
