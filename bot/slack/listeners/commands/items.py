@@ -54,10 +54,8 @@ _FLAGS_USAGE = (
     "[--system NAME] [--description TEXT] [--kind corrective|preventative|detective] [--mrr AMOUNT] "
     "[--users N] [--availability PERCENT] [--incident INC-…] [--source REF] [--force]"
 )
-TRACK_USAGE = (
-    f'/remediate track new "title" {_FLAGS_USAGE}  |  /remediate track ID {_FLAGS_USAGE}  |  /remediate track'
-)
-NEW_USAGE = f'/remediate new  |  /remediate new "title" {_FLAGS_USAGE}'
+TRACK_USAGE = f'/remediate track new "title" | track ID | track (the form) — flags: {_FLAGS_USAGE}'
+NEW_USAGE = f'/remediate new (the form)  |  /remediate new "title" {_FLAGS_USAGE}'
 LIST_USAGE = (
     "/remediate list [mine|overdue|upcoming|open|blocked|completed|all] "
     "[--priority P0] [--status blocked] [--owner @user] [--page N]"
