@@ -91,5 +91,6 @@ def cached_timezones(deps: Deps, user_ids: list[str]) -> dict[str, ZoneInfo]:
     People not cached yet get the workspace TIMEZONE."""
     fallback = deps.settings.tz
     with deps.uow(readonly=True) as session:
-        rows = queries.cached_users(session, user_ids=user_ids)
-    return {uid: _zone(rows[uid].tz, fallback) if uid in rows else fallback for uid in user_ids}
+        # Read the zones inside the unit of work: its rows are expired once it ends.
+        zones = {uid: row.tz for uid, row in queries.cached_users(session, user_ids=user_ids).items()}
+    return {uid: _zone(zones[uid], fallback) if uid in zones else fallback for uid in user_ids}
