@@ -153,7 +153,7 @@ def test_an_outage_sweep_posts_one_grouped_message_per_level_and_one_dm_per_owne
         add_item(
             bot.deps, priority="P1", deadline=now - timedelta(hours=13, minutes=n % 50), owner=owners[n % 5]
         )
-    for n in range(5):
+    for _ in range(5):
         add_item(bot.deps, priority="P0", deadline=now - timedelta(hours=9), owner="UALICE")
     bot.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
     _sweep(bot)
