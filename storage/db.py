@@ -67,10 +67,10 @@ def unit_of_work(
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
-            if readonly:
-                session.rollback()
-            else:
+            if not readonly:
                 session.commit()
+            # A read-only unit ends without commit: closing the session returns the connection (its
+            # transaction is rolled back there) and leaves loaded rows usable, detached, not expired.
         except BaseException:
             session.rollback()
             raise
