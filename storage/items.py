@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import RemediationItem
 
@@ -20,7 +20,7 @@ OPEN = ("identified", "planned", "in_progress", "blocked")
 
 _PRIORITY_RANK = case(
     {"P0": 0, "P1": 1, "P2": 2, "P3": 3},
-    value=RemediationItem.priority,  # type: ignore[arg-type]
+    value=col(RemediationItem.priority),
     else_=9,
 )
 
@@ -48,21 +48,21 @@ def _where(f: ItemFilter) -> list[Any]:
     c = RemediationItem
     out: list[Any] = []
     if f.statuses:
-        out.append(c.status.in_(list(f.statuses)))  # type: ignore[attr-defined]
+        out.append(col(c.status).in_(list(f.statuses)))
     if f.priority:
-        out.append(c.priority == f.priority)
+        out.append(col(c.priority) == f.priority)
     if f.owner_id:
-        out.append(c.owner_id == f.owner_id)
+        out.append(col(c.owner_id) == f.owner_id)
     if f.reporter_id:
-        out.append(c.reporter_id == f.reporter_id)
+        out.append(col(c.reporter_id) == f.reporter_id)
     if f.not_owner_id:
-        out.append(or_(c.owner_id.is_(None), c.owner_id != f.not_owner_id))  # type: ignore[union-attr]
+        out.append(or_(col(c.owner_id).is_(None), col(c.owner_id) != f.not_owner_id))
     if f.deadline_before is not None:
-        out.append(c.deadline < f.deadline_before)  # type: ignore[operator]
+        out.append(col(c.deadline) < f.deadline_before)
     if f.deadline_from is not None:
-        out.append(c.deadline >= f.deadline_from)  # type: ignore[operator]
+        out.append(col(c.deadline) >= f.deadline_from)
     if f.incident_id:
-        out.append(c.incident_id == f.incident_id)
+        out.append(col(c.incident_id) == f.incident_id)
     return out
 
 
@@ -73,7 +73,7 @@ def list_items(
     stmt = (
         select(RemediationItem)
         .where(*_where(where))
-        .order_by(RemediationItem.deadline, _PRIORITY_RANK, RemediationItem.id)  # type: ignore[arg-type]
+        .order_by(col(RemediationItem.deadline), _PRIORITY_RANK, col(RemediationItem.id))
         .limit(limit)
         .offset(offset)
     )
@@ -87,18 +87,18 @@ def count_items(session: Session, *, where: ItemFilter) -> int:
 
 def count_by_priority(session: Session, *, where: ItemFilter) -> dict[str, int]:
     stmt = (
-        select(RemediationItem.priority, func.count())
+        select(col(RemediationItem.priority), func.count())
         .where(*_where(where))
-        .group_by(RemediationItem.priority)
+        .group_by(col(RemediationItem.priority))
     )
     return {p: int(n) for p, n in session.execute(stmt).all()}
 
 
 def count_by_status(session: Session, *, statuses: Sequence[str]) -> dict[str, int]:
     stmt = (
-        select(RemediationItem.status, func.count())
-        .where(RemediationItem.status.in_(list(statuses)))  # type: ignore[attr-defined]
-        .group_by(RemediationItem.status)
+        select(col(RemediationItem.status), func.count())
+        .where(col(RemediationItem.status).in_(list(statuses)))
+        .group_by(col(RemediationItem.status))
     )
     return {s: int(n) for s, n in session.execute(stmt).all()}
 
@@ -109,15 +109,15 @@ def finished_between(
     """Items completed or validated in [start, end) — newest first — and how many there are."""
     c = RemediationItem
     cond = or_(
-        and_(c.completed_at >= start, c.completed_at < end),  # type: ignore[operator]
-        and_(c.validated_at >= start, c.validated_at < end),  # type: ignore[operator]
+        and_(col(c.completed_at) >= start, col(c.completed_at) < end),
+        and_(col(c.validated_at) >= start, col(c.validated_at) < end),
     )
-    cond = and_(cond, c.status.in_(["completed", "validated"]))  # type: ignore[attr-defined]
+    cond = and_(cond, col(c.status).in_(["completed", "validated"]))
     rows = list(
         session.scalars(
             select(c)
             .where(cond)
-            .order_by(func.coalesce(c.validated_at, c.completed_at).desc(), c.id)  # type: ignore[arg-type]
+            .order_by(func.coalesce(col(c.validated_at), col(c.completed_at)).desc(), col(c.id))
             .limit(limit)
         )
     )
@@ -132,18 +132,20 @@ def at_risk(
     `quiet_since`; most urgent first, and how many there are."""
     c = RemediationItem
     cond = and_(
-        c.status.in_(list(OPEN)),  # type: ignore[attr-defined]
+        col(c.status).in_(list(OPEN)),
         or_(
-            c.status == "blocked",
-            c.deadline < now,  # type: ignore[operator]
+            col(c.status) == "blocked",
+            col(c.deadline) < now,
             and_(
-                c.deadline < due_before,  # type: ignore[operator]
-                or_(c.last_progress_at.is_(None), c.last_progress_at < quiet_since),  # type: ignore[union-attr,operator]
+                col(c.deadline) < due_before,
+                or_(col(c.last_progress_at).is_(None), col(c.last_progress_at) < quiet_since),
             ),
         ),
     )
     rows = list(
-        session.scalars(select(c).where(cond).order_by(c.deadline, _PRIORITY_RANK, c.id).limit(limit))  # type: ignore[arg-type]
+        session.scalars(
+            select(c).where(cond).order_by(col(c.deadline), _PRIORITY_RANK, col(c.id)).limit(limit)
+        )
     )
     total = int(session.execute(select(func.count()).select_from(c).where(cond)).scalar_one())
     return rows, total

@@ -10,6 +10,7 @@ import logging
 import re
 
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 
 from bot.core.errors import UserError
 from bot.core.items import shown
@@ -50,9 +51,9 @@ def resolve_user(deps: Deps, text: str) -> str:
 def _find_by_name(deps: Deps, name: str) -> str | None:
     with deps.uow(readonly=True) as session:
         found = session.scalars(
-            select(SlackUser.id).where(
-                or_(func.lower(SlackUser.name) == name, func.lower(SlackUser.real_name) == name),
-                SlackUser.deleted.is_(False),  # type: ignore[attr-defined]
+            select(col(SlackUser.id)).where(
+                or_(func.lower(col(SlackUser.name)) == name, func.lower(col(SlackUser.real_name)) == name),
+                col(SlackUser.deleted).is_(False),
             )
         ).first()
     if found:

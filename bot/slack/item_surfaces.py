@@ -42,7 +42,8 @@ class Surface:
     @classmethod
     def from_meta(cls, data: dict[str, Any] | None) -> Surface:
         data = data or {}
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+        fields = {k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__ and v is not None}
+        return cls(**fields)
 
     @classmethod
     def of_action(cls, body: dict[str, Any]) -> Surface:

@@ -118,7 +118,8 @@ def add_to(router: SubcommandRouter) -> None:
 def track(ctx: CommandContext) -> Reply | None:
     words = ctx.argv()
     if not words:
-        return open_create_modal(ctx)
+        open_create_modal(ctx)
+        return None
     parsed = parse_flags(words, TRACK_FLAGS, command="/remediate track")
     head = parsed.positional[0] if parsed.positional else ""
     if head.lower() == "new":
@@ -136,7 +137,8 @@ def track(ctx: CommandContext) -> Reply | None:
 def new(ctx: CommandContext) -> Reply | None:
     words = ctx.argv()
     if not words:
-        return open_create_modal(ctx)
+        open_create_modal(ctx)
+        return None
     parsed = parse_flags(words, TRACK_FLAGS, command="/remediate new")
     return _create(ctx, parsed, parsed.positional, usage=NEW_USAGE)
 
@@ -145,7 +147,6 @@ def open_create_modal(ctx: CommandContext) -> None:
     if not ctx.trigger_id:
         raise UserError('I could not open the form here; use `/remediate track new "title" --priority P1`.')
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=create_modal(meta={"channel": ctx.channel_id}))
-    return None
 
 
 def _common_fields(parsed: Parsed) -> dict[str, Any]:
