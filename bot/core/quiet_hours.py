@@ -51,15 +51,6 @@ def quiet_until(
     return None
 
 
-def next_local_time(now: datetime, tz: ZoneInfo, at: time) -> datetime:
-    """The next `at` o'clock in `tz` strictly after `now` (e.g. "tomorrow 09:00" when it is past 09:00)."""
-    local = now.astimezone(tz)
-    candidate = datetime.combine(local.date(), at, tzinfo=tz)
-    if candidate <= local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
-    return candidate.astimezone(UTC)
-
-
 def tomorrow_at(now: datetime, tz: ZoneInfo, at: time) -> datetime:
     """`at` o'clock on the calendar day after `now`'s day in `tz` (aware, UTC)."""
     local = now.astimezone(tz)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.base import BaseTrigger
@@ -36,6 +36,9 @@ class JobSpec:
     target: str  # "module:function", imported when first run
     description: str
     trigger: Callable[[Settings], BaseTrigger]
+    # How late a missed slot still runs (at start after downtime, or when the scheduler was busy). Jobs claim
+    # their period, so a late run never repeats a post; this only decides whether it is still worth making.
+    catch_up: timedelta = timedelta(hours=3)
 
     def load(self) -> Callable[[Deps, datetime], JobResult]:
         module, func = self.target.split(":")
@@ -77,13 +80,18 @@ JOBS: dict[str, JobSpec] = {
             _every(5),
         ),
         JobSpec(
-            "digest", "bot.jobs.digest:run", "Daily standup digest to the incident channel", _digest_trigger
+            "digest",
+            "bot.jobs.digest:run",
+            "Daily standup digest to the incident channel",
+            _digest_trigger,
+            catch_up=timedelta(hours=12),  # and only on the same day (see scheduler.missed_slot)
         ),
         JobSpec(
             "weekly-report",
             "bot.jobs.weekly_report:run",
             "Weekly executive report with chart",
             _weekly_trigger,
+            catch_up=timedelta(days=6),  # any later day of the week reports the same, last complete week
         ),
     )
 }

@@ -2,7 +2,7 @@
 
 Jobs claim their period in the database, so every replica may run a scheduler: the first to claim a period
 does the work, the others find it claimed. After downtime, the interval jobs run at start and the cron
-jobs (digest, weekly report) run once if their last slot was missed by less than the grace period.
+jobs (digest, weekly report) run once if their last slot is still within its catch-up window.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from bot.deps import Deps
 from bot.jobs.registry import JOBS, JobResult, JobSpec
 
 log = logging.getLogger(__name__)
-
-CATCH_UP_GRACE = timedelta(hours=3)
 
 
 def run_job(deps: Deps, spec: JobSpec, now: datetime | None = None) -> JobResult:
@@ -47,29 +45,56 @@ def _safe_run(deps: Deps, spec: JobSpec) -> None:
 
 
 def missed_slot(spec: JobSpec, deps: Deps, now: datetime) -> datetime | None:
-    """The slot a cron job missed within the grace period before `now`, if any."""
+    """The latest slot of a cron job at or before `now` that is still worth running late, if any.
+
+    Worth it means within the job's `catch_up` window and, for a job caught up within a day (the digest),
+    on the same day in TIMEZONE: yesterday's standup is never posted this morning. Running it then is safe
+    whether or not it already ran: the job claims its period.
+    """
     trigger = spec.trigger(deps.settings)
     if not isinstance(trigger, CronTrigger):
         return None
-    slot = trigger.get_next_fire_time(None, now - CATCH_UP_GRACE)
-    if slot is not None and slot <= now:
-        return slot
-    return None
+    slot = None
+    t = trigger.get_next_fire_time(None, now - spec.catch_up)
+    while t is not None and t <= now:
+        slot = t
+        t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+    if slot is None:
+        return None
+    tz = deps.settings.tz
+    if spec.catch_up < timedelta(days=1) and slot.astimezone(tz).date() != now.astimezone(tz).date():
+        return None
+    return slot
+
+
+def _warm_up() -> None:
+    """Import the plotting library once at start, so the weekly report does not pay for it on its slot."""
+    try:
+        from bot.services import charts
+
+        charts.weekly_chart_png([], title="warm-up")
+    except Exception:  # only an optimisation; the report renders (and reports errors) on its own
+        log.debug("chart warm-up failed", exc_info=True)
 
 
 def build_scheduler(deps: Deps) -> BackgroundScheduler:
+    """Every job on its trigger (coalesced: one run for any number of missed fires, however late within
+    its catch-up window), plus a run at start for the interval jobs and for any cron slot missed while the
+    bot was down. A job never runs twice at once in a process (max_instances 1)."""
     scheduler = BackgroundScheduler(
-        timezone=UTC,
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": int(CATCH_UP_GRACE.total_seconds()),
-        },
+        timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3 * 3600}
     )
     now = deps.clock()
     for spec in JOBS.values():
         trigger = spec.trigger(deps.settings)
-        scheduler.add_job(_safe_run, trigger=trigger, args=(deps, spec), id=spec.name, name=spec.name)
+        scheduler.add_job(
+            _safe_run,
+            trigger=trigger,
+            args=(deps, spec),
+            id=spec.name,
+            name=spec.name,
+            misfire_grace_time=int(spec.catch_up.total_seconds()),
+        )
         if not isinstance(trigger, CronTrigger) or missed_slot(spec, deps, now):
             scheduler.add_job(
                 _safe_run,
@@ -79,4 +104,5 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
                 id=f"{spec.name}-catch-up",
                 name=f"{spec.name} (catch-up at start)",
             )
+    scheduler.add_job(_warm_up, trigger="date", run_date=now, id="warm-up", name="chart warm-up")
     return scheduler
