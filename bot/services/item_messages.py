@@ -26,9 +26,10 @@ class ActionIds:
     ITEM_OPEN = "item_open"
 
 
-def open_action_id(item_id: str) -> str:
-    """Open buttons carry the id in the action_id too: several can share a message or the Home tab."""
-    return f"{ActionIds.ITEM_OPEN}:{item_id}"
+def open_action_id(item_id: str, where: str = "") -> str:
+    """Open buttons carry the id (and the section they sit in) in the action_id too, so that several can
+    share a message or the Home tab. The listener reads the id from the button's value."""
+    return f"{ActionIds.ITEM_OPEN}:{where + ':' if where else ''}{item_id}"
 
 
 def status_text(status: str) -> str:
@@ -59,11 +60,11 @@ def item_line(item: RemediationItem, now: datetime, *, with_owner: bool = True) 
     return " · ".join(parts)
 
 
-def open_button(item_id: str, text: str = "Open") -> dict[str, Any]:
+def open_button(item_id: str, text: str = "Open", *, where: str = "") -> dict[str, Any]:
     return {
         "type": "button",
         "text": {"type": "plain_text", "text": text},
-        "action_id": open_action_id(item_id),
+        "action_id": open_action_id(item_id, where),
         "value": item_id,
     }
 

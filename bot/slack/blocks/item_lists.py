@@ -93,12 +93,16 @@ def status_view(board: StatusBoard, now: datetime) -> tuple[str, Blocks]:
     return text, blocks
 
 
-def _home_section(title: str, sec: Section, now: datetime, *, more: str, with_owner: bool = True) -> Blocks:
+def _home_section(
+    title: str, sec: Section, now: datetime, *, key: str, more: str, with_owner: bool = True
+) -> Blocks:
     blocks: Blocks = [section(f"*{title}* ({sec.total})")]
     if not sec.items:
         blocks.append(context("Nothing here."))
         return blocks
-    blocks += [item_row(item, now, with_owner=with_owner) for item in sec.items[:HOME_SECTION_ROWS]]
+    blocks += [
+        item_row(item, now, with_owner=with_owner, where=key) for item in sec.items[:HOME_SECTION_ROWS]
+    ]
     if sec.total > min(len(sec.items), HOME_SECTION_ROWS):
         blocks.append(context(f"{sec.total - min(len(sec.items), HOME_SECTION_ROWS)} more: {more}"))
     return blocks
@@ -128,27 +132,31 @@ def home_view(data: HomeData, now: datetime) -> dict[str, Any]:
         },
         {"type": "divider"},
     ]
+    mine = "`/remediate list mine`"
     blocks += _home_section(
-        ":rotating_light: Your overdue items",
-        data.overdue,
-        now,
-        more="`/remediate list mine`",
-        with_owner=False,
+        ":rotating_light: Your overdue items", data.overdue, now, key="overdue", more=mine, with_owner=False
     )
     blocks += _home_section(
         ":hourglass_flowing_sand: Yours, due within 24 h",
         data.due_soon,
         now,
-        more="`/remediate list mine`",
+        key="soon",
+        more=mine,
         with_owner=False,
     )
     blocks += _home_section(
-        "Your other open items", data.later, now, more="`/remediate list mine`", with_owner=False
+        "Your other open items", data.later, now, key="later", more=mine, with_owner=False
     )
     blocks.append({"type": "divider"})
     blocks += _home_section(
-        ":mag: Waiting for your validation", data.to_validate, now, more="`/remediate list completed`"
+        ":mag: Waiting for your validation",
+        data.to_validate,
+        now,
+        key="validate",
+        more="`/remediate list completed`",
     )
-    blocks += _home_section("Items you reported", data.reported, now, more="`/remediate list open`")
+    blocks += _home_section(
+        "Items you reported", data.reported, now, key="reported", more="`/remediate list open`"
+    )
     blocks.append(context(f"Updated {date(now)}. `/remediate help` lists every command."))
     return {"type": "home", "blocks": blocks[:100]}

@@ -29,10 +29,12 @@ CARD_EVENTS = 5  # timeline entries shown on a card
 CARD_EVIDENCE = 10
 
 
-def item_row(item: RemediationItem, now: datetime, *, with_owner: bool = True) -> dict[str, Any]:
-    """One block: the item's line with an Open button."""
+def item_row(
+    item: RemediationItem, now: datetime, *, with_owner: bool = True, where: str = ""
+) -> dict[str, Any]:
+    """One block: the item's line with an Open button (`where` keeps its action_id unique on the surface)."""
     block = section(item_line(item, now, with_owner=with_owner))
-    block["accessory"] = open_button(item.id)
+    block["accessory"] = open_button(item.id, where=where)
     return block
 
 
