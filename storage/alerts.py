@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Alert
 
@@ -29,7 +29,7 @@ def alerts_for(session: Session, *, subject_ids: Sequence[str], kind: str) -> li
     """Every alert of `kind` fired for these subjects (uses the unique index on subject_id, kind, level)."""
     out: list[Alert] = []
     for chunk in _chunks(list(subject_ids)):
-        stmt = select(Alert).where(Alert.subject_id.in_(chunk), Alert.kind == kind)  # type: ignore[attr-defined]
+        stmt = select(Alert).where(col(Alert.subject_id).in_(chunk), col(Alert.kind) == kind)
         out.extend(session.scalars(stmt))
     return out
 
@@ -48,7 +48,7 @@ def insert_alert(
 
 
 def get_alert(session: Session, *, alert_id: int, lock: bool = False) -> Alert | None:
-    stmt = select(Alert).where(Alert.id == alert_id)
+    stmt = select(Alert).where(col(Alert.id) == alert_id)
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
@@ -57,9 +57,7 @@ def get_alert(session: Session, *, alert_id: int, lock: bool = False) -> Alert |
 def alerts_fired_at(session: Session, *, kind: str, fired_at: datetime, lock: bool = False) -> list[Alert]:
     """Alerts of `kind` fired by one sweep (same instant), oldest first; `lock` serialises re-renders."""
     stmt = (
-        select(Alert)
-        .where(Alert.fired_at == fired_at, Alert.kind == kind)  # type: ignore[arg-type]
-        .order_by(Alert.id)  # type: ignore[arg-type]
+        select(Alert).where(col(Alert.fired_at) == fired_at, col(Alert.kind) == kind).order_by(col(Alert.id))
     )
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()

@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Claim, IdCounter, MessageRef, OutboxMessage, SlackUser, TimelineEvent
 
@@ -111,12 +111,12 @@ def lease_outbox(
     lease_now = lease_now or now
     earlier = aliased(OutboxMessage)
     behind_a_retry = exists().where(
-        earlier.channel_key == OutboxMessage.channel_key,
-        earlier.channel_key != "",
-        earlier.status == "pending",
-        earlier.attempts > 0,
-        earlier.not_before > now,  # type: ignore[operator]
-        earlier.id < OutboxMessage.id,  # type: ignore[operator]
+        col(earlier.channel_key) == col(OutboxMessage.channel_key),
+        col(earlier.channel_key) != "",
+        col(earlier.status) == "pending",
+        col(earlier.attempts) > 0,
+        col(earlier.not_before) > now,
+        col(earlier.id) < col(OutboxMessage.id),
     )
     stmt = (
         select(OutboxMessage)

@@ -14,31 +14,29 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Row
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Alert, Claim, Incident, RemediationItem
 
 Item = RemediationItem
 DONE_STATUSES = ("completed", "validated")
 
-_ITEM_COLUMNS = (
-    Item.id,
-    Item.title,
-    Item.priority,
-    Item.status,
-    Item.owner_id,
-    Item.deadline,
-    Item.created_at,
-    Item.last_progress_at,
-    Item.status_reason,
-    Item.completed_at,
-    Item.validated_at,
+_ITEM_COLUMNS = tuple(
+    col(c)
+    for c in (
+        col(Item.id),
+        col(Item.title),
+        col(Item.priority),
+        col(Item.status),
+        col(Item.owner_id),
+        col(Item.deadline),
+        col(Item.created_at),
+        col(Item.last_progress_at),
+        col(Item.status_reason),
+        col(Item.completed_at),
+        col(Item.validated_at),
+    )
 )
-
-
-def _c(attr: Any) -> Any:
-    """A model attribute as a column expression (keeps the type checker quiet about SQLModel fields)."""
-    return attr
 
 
 def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
@@ -57,25 +55,25 @@ def overdue_candidates(
     if not earliest:
         return []
     per_priority = [
-        and_(_c(Item.priority) == p, _c(Item.deadline) <= now - after) for p, after in earliest.items()
+        and_(col(Item.priority) == p, col(Item.deadline) <= now - after) for p, after in earliest.items()
     ]
     stmt = (
         select(
-            Item.id,
-            Item.title,
-            Item.priority,
-            Item.status,
-            Item.owner_id,
-            Item.reporter_id,
-            Item.deadline,
-            Item.mrr_at_risk,
+            col(Item.id),
+            col(Item.title),
+            col(Item.priority),
+            col(Item.status),
+            col(Item.owner_id),
+            col(Item.reporter_id),
+            col(Item.deadline),
+            col(Item.mrr_at_risk),
         )
         .where(
-            _c(Item.status).in_(statuses),
-            _c(Item.deadline) <= now - min(earliest.values()),
+            col(Item.status).in_(statuses),
+            col(Item.deadline) <= now - min(earliest.values()),
             or_(*per_priority),
         )
-        .order_by(_c(Item.deadline), _c(Item.id))
+        .order_by(col(Item.deadline), col(Item.id))
     )
     return list(session.execute(stmt))
 
@@ -85,9 +83,9 @@ def due_between(
 ) -> list[Row[Any]]:
     """Open items whose deadline falls in [start, end), soonest first."""
     stmt = (
-        select(*_ITEM_COLUMNS, Item.mrr_at_risk)
-        .where(_c(Item.status).in_(statuses), _c(Item.deadline) >= start, _c(Item.deadline) < end)
-        .order_by(_c(Item.deadline), _c(Item.id))
+        select(*_ITEM_COLUMNS, col(Item.mrr_at_risk))
+        .where(col(Item.status).in_(statuses), col(Item.deadline) >= start, col(Item.deadline) < end)
+        .order_by(col(Item.deadline), col(Item.id))
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -96,7 +94,7 @@ def due_between(
 
 def count_due_between(session: Session, *, start: datetime, end: datetime, statuses: Sequence[str]) -> int:
     stmt = select(func.count()).where(
-        _c(Item.status).in_(statuses), _c(Item.deadline) >= start, _c(Item.deadline) < end
+        col(Item.status).in_(statuses), col(Item.deadline) >= start, col(Item.deadline) < end
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -106,7 +104,7 @@ def existing_claims(session: Session, *, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(keys), 500):
         chunk = list(keys[i : i + 500])
-        found.update(session.scalars(select(Claim.key).where(_c(Claim.key).in_(chunk))))
+        found.update(session.scalars(select(col(Claim.key)).where(col(Claim.key).in_(chunk))))
     return found
 
 
@@ -117,11 +115,11 @@ def _at_risk(now: datetime, due_soon: timedelta, stale_after: timedelta) -> Colu
     """Blocked, overdue, or due soon with no progress note lately: the twin of bot.core.digest.risk_reasons
     and of storage.items.at_risk."""
     return or_(
-        _c(Item.status) == "blocked",
-        _c(Item.deadline) < now,
+        col(Item.status) == "blocked",
+        col(Item.deadline) < now,
         and_(
-            _c(Item.deadline) < now + due_soon,
-            or_(_c(Item.last_progress_at).is_(None), _c(Item.last_progress_at) < now - stale_after),
+            col(Item.deadline) < now + due_soon,
+            or_(col(Item.last_progress_at).is_(None), col(Item.last_progress_at) < now - stale_after),
         ),
     )
 
@@ -136,9 +134,9 @@ def on_track(
     limit: int,
 ) -> tuple[list[Row[Any]], int]:
     """Open items that are not at risk, by deadline (at most `limit`), and how many there are."""
-    where = and_(_c(Item.status).in_(statuses), not_(_at_risk(now, due_soon, stale_after)))
+    where = and_(col(Item.status).in_(statuses), not_(_at_risk(now, due_soon, stale_after)))
     rows = session.execute(
-        select(*_ITEM_COLUMNS).where(where).order_by(_c(Item.deadline), _c(Item.id)).limit(limit)
+        select(*_ITEM_COLUMNS).where(where).order_by(col(Item.deadline), col(Item.id)).limit(limit)
     )
     total = session.execute(select(func.count()).where(where)).scalar_one()
     return list(rows), int(total)
@@ -146,18 +144,18 @@ def on_track(
 
 def open_incidents(session: Session, *, limit: int) -> tuple[list[Row[Any]], int]:
     """Incidents not closed yet (most severe, then newest first; at most `limit`) and how many there are."""
-    where = _c(Incident.status) != "closed"
+    where = col(Incident.status) != "closed"
     rows = session.execute(
         select(
-            Incident.id,
-            Incident.title,
-            Incident.severity,
-            Incident.status,
-            Incident.commander_id,
-            Incident.declared_at,
+            col(Incident.id),
+            col(Incident.title),
+            col(Incident.severity),
+            col(Incident.status),
+            col(Incident.commander_id),
+            col(Incident.declared_at),
         )
         .where(where)
-        .order_by(_c(Incident.severity), _c(Incident.declared_at).desc())
+        .order_by(col(Incident.severity), col(Incident.declared_at).desc())
         .limit(limit)
     )
     total = session.execute(select(func.count()).select_from(Incident).where(where)).scalar_one()
@@ -170,31 +168,31 @@ def open_incidents(session: Session, *, limit: int) -> tuple[list[Row[Any]], int
 def resolved_between(session: Session, *, start: datetime, end: datetime) -> list[Row[Any]]:
     """Items whose work was completed in [start, end) and stayed done, with whether prevention is recorded."""
     stmt = select(
-        Item.id,
-        Item.priority,
-        Item.created_at,
-        Item.completed_at,
-        Item.deadline,
-        (func.json_array_length(_c(Item.prevention)) > 0).label("has_prevention"),
+        col(Item.id),
+        col(Item.priority),
+        col(Item.created_at),
+        col(Item.completed_at),
+        col(Item.deadline),
+        (func.json_array_length(col(Item.prevention)) > 0).label("has_prevention"),
     ).where(
-        _c(Item.completed_at) >= start,
-        _c(Item.completed_at) < end,
-        _c(Item.status).in_(DONE_STATUSES),
+        col(Item.completed_at) >= start,
+        col(Item.completed_at) < end,
+        col(Item.status).in_(DONE_STATUSES),
     )
     return list(session.execute(stmt))
 
 
 def validated_between(session: Session, *, start: datetime, end: datetime) -> list[Row[Any]]:
-    stmt = select(Item.priority, Item.mrr_at_risk).where(
-        _c(Item.validated_at) >= start, _c(Item.validated_at) < end, _c(Item.status) == "validated"
+    stmt = select(col(Item.priority), col(Item.mrr_at_risk)).where(
+        col(Item.validated_at) >= start, col(Item.validated_at) < end, col(Item.status) == "validated"
     )
     return list(session.execute(stmt))
 
 
 def alerts_between(session: Session, *, kind: str, start: datetime, end: datetime) -> list[Row[Any]]:
     """(level, fired_at, acked_at) of the alerts of `kind` fired in [start, end)."""
-    stmt = select(Alert.level, Alert.fired_at, Alert.acked_at).where(
-        _c(Alert.fired_at) >= start, _c(Alert.fired_at) < end, _c(Alert.kind) == kind
+    stmt = select(col(Alert.level), col(Alert.fired_at), col(Alert.acked_at)).where(
+        col(Alert.fired_at) >= start, col(Alert.fired_at) < end, col(Alert.kind) == kind
     )
     return list(session.execute(stmt))
 
@@ -211,19 +209,19 @@ def open_by_priority_at(
         return []
     first = min(instants)
     candidates = or_(
-        _c(Item.status).in_(statuses),
-        and_(_c(Item.status).in_(DONE_STATUSES), _c(Item.completed_at) >= first),
-        and_(_c(Item.status) == "cancelled", _c(Item.cancelled_at) >= first),
+        col(Item.status).in_(statuses),
+        and_(col(Item.status).in_(DONE_STATUSES), col(Item.completed_at) >= first),
+        and_(col(Item.status) == "cancelled", col(Item.cancelled_at) >= first),
     )
     columns = []
     for i, t in enumerate(instants):
         closed = or_(
-            and_(_c(Item.status).in_(DONE_STATUSES), _c(Item.completed_at) <= t),
-            and_(_c(Item.status) == "cancelled", _c(Item.cancelled_at) <= t),
+            and_(col(Item.status).in_(DONE_STATUSES), col(Item.completed_at) <= t),
+            and_(col(Item.status) == "cancelled", col(Item.cancelled_at) <= t),
         )
-        is_open = and_(_c(Item.created_at) <= t, not_(closed))
+        is_open = and_(col(Item.created_at) <= t, not_(closed))
         columns.append(func.sum(case((is_open, 1), else_=0)).label(f"w{i}"))
-    stmt = select(Item.priority, *columns).where(candidates).group_by(_c(Item.priority))
+    stmt = select(col(Item.priority), *columns).where(candidates).group_by(col(Item.priority))
     out: list[dict[str, int]] = [{} for _ in instants]
     for row in session.execute(stmt):
         for i in range(len(instants)):
@@ -237,16 +235,16 @@ def average_resolution_by_period(session: Session, *, boundaries: Sequence[datet
         return []
     dialect = session.get_bind().dialect.name
     bucket = case(
-        *[(_c(Item.completed_at) < boundaries[i + 1], literal(i)) for i in range(len(boundaries) - 1)],
+        *[(col(Item.completed_at) < boundaries[i + 1], literal(i)) for i in range(len(boundaries) - 1)],
         else_=literal(-1),
     ).label("bucket")
-    seconds = _seconds_between(_c(Item.completed_at), _c(Item.created_at), dialect)
+    seconds = _seconds_between(col(Item.completed_at), col(Item.created_at), dialect)
     stmt = (
         select(bucket, func.avg(seconds))
         .where(
-            _c(Item.completed_at) >= boundaries[0],
-            _c(Item.completed_at) < boundaries[-1],
-            _c(Item.status).in_(DONE_STATUSES),
+            col(Item.completed_at) >= boundaries[0],
+            col(Item.completed_at) < boundaries[-1],
+            col(Item.status).in_(DONE_STATUSES),
         )
         .group_by(bucket)
     )

@@ -169,7 +169,7 @@ def compute_kpis(
         level2_escalations=level2_escalations,
         alerts_fired=len(ack_delays),
         alerts_acknowledged=len(acked),
-        median_time_to_ack=median(acked) if acked else None,
+        median_time_to_ack=timedelta(seconds=median(d.total_seconds() for d in acked)) if acked else None,
         next_week_deadlines=tuple(next_week_deadlines),
         next_week_total=max(next_week_total, len(next_week_deadlines)),
         trend=tuple(trend),
