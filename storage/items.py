@@ -106,13 +106,15 @@ def count_by_status(session: Session, *, statuses: Sequence[str]) -> dict[str, i
 def finished_between(
     session: Session, *, start: datetime, end: datetime, limit: int = 20
 ) -> tuple[list[RemediationItem], int]:
-    """Items completed or validated in [start, end) — newest first — and how many there are."""
+    """Items completed or validated in [start, end) — newest first — and how many there are.
+
+    No status filter: only Completed and Validated items carry completed_at/validated_at (sending back clears
+    completed_at), and leaving it out lets each timestamp's index answer its half of the OR."""
     c = RemediationItem
     cond = or_(
         and_(col(c.completed_at) >= start, col(c.completed_at) < end),
         and_(col(c.validated_at) >= start, col(c.validated_at) < end),
     )
-    cond = and_(cond, col(c.status).in_(["completed", "validated"]))
     rows = list(
         session.scalars(
             select(c)
