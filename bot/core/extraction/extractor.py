@@ -44,7 +44,7 @@ from bot.core.extraction.markdown import (
 )
 from bot.core.extraction.model import ExtractedItem, Extraction
 from bot.core.extraction.sections import SectionKind, classify, clean_heading, parse_label
-from bot.core.extraction.titles import normalise_title, similar_titles, strip_emoji, strip_markup, tidy
+from bot.core.extraction.titles import normalise_title, strip_emoji, strip_markup, tidy
 
 K = SectionKind
 
@@ -72,14 +72,17 @@ _META_START = re.compile(
 )
 _MENTION = r"(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.])@[A-Za-z][\w.-]*)"
 _LEADING_MENTION = re.compile(r"^" + _MENTION + r"\s*(?::|-|\u2013|\u2014|\bto\b|\bwill\b)?\s+(?=\S)")
-_TRAILING_MENTIONS = re.compile(r"(?:[\s,(\u2013\u2014-]*" + _MENTION + r"[)\s]*)+$")
+# Possessive, and only ever applied to a title's last 300 characters: a line of "@a @a @a … x" must not
+# backtrack.
+_TRAILING_MENTIONS = re.compile(r"(?:[\s,(\u2013\u2014-]*+" + _MENTION + r"[)\s]*+)++$")
 _LEADING_PRIORITY = re.compile(r"^(?:[\[(]\s*P[0-3]\s*[\])]|P[0-3](?=[:\s]))\s*[:\u2013\u2014-]?\s+", re.I)
 _TRAILING_PRIORITY = re.compile(r"(?:\s*[\[(]\s*P[0-3]\s*[\])]|\s+[-\u2013\u2014]\s*P[0-3])\s*$", re.I)
 _BOX_PREFIX = re.compile(r"^\s*\[[ xX]\]\s*")
 _PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\]]*\]|\.{2,}|…|tbd|tbc|n/a|none)$", re.I)
 _TAIL_JUNK = re.compile(r"[\s).,;:\]\u2013\u2014-]*")
+# A document-level "Severity: P1" (or, in the critical-issue template, "Priority: P0") outside any item.
 _SEVERITY_LINE = re.compile(
-    r"^(?:incident\s+|overall\s+)?severity(?:\s+level)?\s*[:=]\s*(?P<value>.*)$", re.I
+    r"^(?:incident\s+|overall\s+)?(?:severity|priority)(?:\s+level)?\s*[:=]\s*(?P<value>.*)$", re.I
 )
 _SYSTEMS_LINE = re.compile(
     r"^(?:affected|impacted)\s+(?:systems?|services?|components?)\s*[:=]\s*(?P<value>.*)$", re.I
@@ -105,7 +108,6 @@ _NOTHING = (
     "no action items found: the document has no unticked checkboxes, action-item or remediation-plan "
     "lists, prefixed steps (Critical Fix:, Investigation:, Prevention:) or task tables"
 )
-_FUZZY_DEDUPE_LIMIT = 400  # beyond this many items only exact duplicates are merged, to stay fast
 
 
 @dataclass
@@ -142,6 +144,11 @@ class _HeadingState:
     text: str
     kind: SectionKind
     ident: int
+
+
+def _strip_trailing_mentions(text: str) -> str:
+    head, tail = text[:-300], text[-300:]
+    return head + _TRAILING_MENTIONS.sub("", tail)
 
 
 def extract(text: str, *, today: datetime.date, known_users: Mapping[str, str] | None = None) -> Extraction:
@@ -290,9 +297,12 @@ class _Extractor:
         parent = next((f for f in reversed(self.frames) if f.draft or f.note), None)
         plain = strip_markup(strip_emoji(token.text)).strip()
         status = leading_status(token.text)
+        kind = self.kind()
+        # Status emoji mark items, except in narrative and evidence sections (legends, retrospectives).
+        if kind in (K.NARRATIVE, K.EVIDENCE):
+            status = None
         checked = token.checkbox is not None or status is not None
         done = token.checkbox == "x" or status == "done"
-        kind = self.kind()
         frame = _Frame(token.indent)
         if kind is K.CRITERIA:
             criterion = self.make_title(token.text)
@@ -408,7 +418,7 @@ class _Extractor:
             cut = meta.start()
         due = fields.find_due(title[:cut], self.today)
         if due is not None and due.date is not None and due.start > 0:
-            tail = _TRAILING_MENTIONS.sub("", title[due.end : cut])
+            tail = _strip_trailing_mentions(title[due.end : cut])
             if _TAIL_JUNK.fullmatch(tail):
                 cut = due.start
         title = title[:cut]
@@ -416,7 +426,7 @@ class _Extractor:
         if lead and title[lead.end() :].strip():
             rest = title[lead.end() :]
             title = rest[:1].upper() + rest[1:]
-        trimmed = _TRAILING_MENTIONS.sub("", title)
+        trimmed = _strip_trailing_mentions(title)
         if tidy(trimmed):
             title = trimmed
         title = _TRAILING_PRIORITY.sub("", _LEADING_PRIORITY.sub("", tidy(title)))
@@ -576,15 +586,14 @@ class _Extractor:
         return "P2", "default"
 
     def dedupe(self, items: list[ExtractedItem]) -> list[ExtractedItem]:
-        """Drop repeats of an item already listed (same normalised title, or near-identical)."""
+        """Drop exact repeats (same normalised title) of an item already listed. Near-identical titles
+        are kept: inside one document they are usually distinct work ("region 1", "region 2"), and
+        `similar_titles` is for comparing against items already tracked, where a person confirms."""
         kept: list[ExtractedItem] = []
         exact: dict[str, ExtractedItem] = {}
-        fuzzy = len(items) <= _FUZZY_DEDUPE_LIMIT
         for item in items:
             key = normalise_title(item.title)
             first = exact.get(key)
-            if first is None and fuzzy:
-                first = next((k for k in kept if similar_titles(k.title, item.title)), None)
             if first is not None:
                 self.warnings.append((item.line, f"'{item.title}' repeats line {first.line}; kept the first"))
                 continue

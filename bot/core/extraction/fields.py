@@ -131,8 +131,10 @@ def find_due(text: str, today: datetime.date) -> Due | None:
         if found is not None:
             error = f"time {found.time_error}" if found.time_error else None
             return Due(found.date, found.time, match.start(), found.end, error)
+        if not match.group("colon"):
+            continue  # "due Friday" in prose: not a labelled value, nothing to warn about
         value = _value_after(text, pos)
-        if match.group("colon") and value and not _PLACEHOLDER.match(value):
+        if value and not _PLACEHOLDER.match(value):
             if _NUMERIC_DATE.match(value):
                 value = f"{value}' (ambiguous; write 2025-10-12 or Oct 12"
             return Due(None, None, match.start(), pos, value)
@@ -208,6 +210,8 @@ def find_owner(text: str, known: Mapping[str, str]) -> Owner | None:
     label = _OWNER_LABEL.search(text)
     if label:
         rest = text[label.end() :]
+        if rest.startswith("["):  # a template placeholder such as "[Name]"
+            return None
         mention = _SLACK_MENTION.match(rest)
         if mention:
             return _resolve(mention.group(0), known)
@@ -259,12 +263,14 @@ _PRIORITY_WORDS = {
     "medium": "P2", "med": "P2", "normal": "P2", "moderate": "P2",
     "low": "P3", "lowest": "P3", "minor": "P3", "trivial": "P3",
 }  # fmt: skip
+# Words in compounds ("critical-path", "document-count guard") do not count; "document" counts only as
+# the opening verb ("Document the fallback", "Follow-up: document the fallback").
 _WORD_RULES = (
-    (re.compile(r"\b(critical|blockers?|outages?)\b", re.I), "P0"),
-    (re.compile(r"\b(urgent(?:ly)?)\b", re.I), "P1"),
-    (re.compile(r"\b(investigat(?:e|es|ed|ion|ing)|verif(?:y|ies|ication))\b", re.I), "P1"),
-    (re.compile(r"\b(clean[\s-]?up|refactor(?:s|ing)?)\b", re.I), "P2"),
-    (re.compile(r"\b(documentation|docs?|document)\b", re.I), "P3"),
+    (re.compile(r"\b(critical|blockers?|outages?)\b(?!-)", re.I), "P0"),
+    (re.compile(r"\b(urgent(?:ly)?)\b(?!-)", re.I), "P1"),
+    (re.compile(r"\b(investigat(?:e|es|ed|ion|ing)|verif(?:y|ies|ication))\b(?!-)", re.I), "P1"),
+    (re.compile(r"\b(clean[\s-]?up|refactor(?:s|ing)?)\b(?!-)", re.I), "P2"),
+    (re.compile(r"\b(documentation|docs?)\b(?!-)|(?:^|:\s*)(document)\b(?!-)", re.I), "P3"),
 )
 _NEGATION = re.compile(r"(?:\bnon-?|\bnot\s+(?:a\s+|an\s+)?|\bno\s+|\bless\s+)$", re.I)
 
@@ -296,7 +302,8 @@ def find_priority(text: str) -> tuple[str, str] | None:
         for match in pattern.finditer(prose):
             if _NEGATION.search(prose[max(0, match.start() - 8) : match.start()]):
                 continue
-            return level, f"word '{match.group(1).lower()}'"
+            word = next(group for group in match.groups() if group)
+            return level, f"word '{word.lower()}'"
     return None
 
 
@@ -305,13 +312,13 @@ def find_priority(text: str) -> tuple[str, str] | None:
 _PREVENTIVE_PREFIX = re.compile(r"^(?:prevention|preventive|preventative|prevent)\s*:", re.I)
 _DETECTIVE_PREFIX = re.compile(r"^(?:detection|monitoring|alerting|observability)\s*:", re.I)
 _DETECTIVE_WORDS = re.compile(
-    r"\b(?:monitor(?:s|ing|ed)?|alert(?:s|ing)?|alarms?|detect(?:s|ion|ing)?)\b", re.I
+    r"\b(?:monitor(?:s|ing|ed)?|alert(?:s|ing)?|alarms?|detect(?:s|ion|ing)?|dashboards?)\b", re.I
 )
 
 
 def kind_of(title: str) -> str:
-    """corrective by default; a Prevention: prefix makes it preventative; monitoring, alerting or
-    detection words make it detective."""
+    """corrective by default; a Prevention: prefix makes it preventative; monitoring, alerting,
+    detection (or dashboard) words make it detective."""
     if _PREVENTIVE_PREFIX.match(title):
         return "preventative"
     if _DETECTIVE_PREFIX.match(title) or _DETECTIVE_WORDS.search(without_code(title)):

@@ -61,6 +61,13 @@ _CHECKBOX = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _BLOCKQUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+
+
+def _collapse(line: str) -> str:
+    """Keep the indentation, squeeze inner whitespace runs (no pattern then has a run to rescan)."""
+    body = line.lstrip(" ")
+    return line[: len(line) - len(body)] + _WHITESPACE_RUN.sub(" ", body)
 
 
 def split_cells(line: str) -> list[str]:
@@ -100,7 +107,7 @@ def _list_match(line: str) -> tuple[int, str | None, str] | None:
 def tokenize(text: str) -> list[Token]:
     """Tokens for an LF-normalised document, each carrying its 1-based line number."""
     raw_lines = text.split("\n")
-    lines = [_BLOCKQUOTE.sub("", line).expandtabs(4) for line in raw_lines]
+    lines = [_collapse(_BLOCKQUOTE.sub("", line).expandtabs(4)) for line in raw_lines]
     tokens: list[Token] = []
     fence: str | None = None
     in_comment = False

@@ -47,10 +47,10 @@ _ACTION = re.compile(
 )
 _NARRATIVE = re.compile(
     r"\b(?:summary|overview|background|context|impact|symptoms?|lessons?|learned|what\s+went|"
-    r"what\s+could|went\s+well|resolution|description|details|highlights|changelog|changes|changed|added|"
-    r"removed|deprecated|fixed|security|known\s+issues|upgrade|notes|glossary|appendix|analysis|findings?|"
-    r"observations?|detection|problem|incident|discussion|metrics?|communications?|attendees|"
-    r"participants|contacts?|contributors|thanks|acknowledg\w*)\b"
+    r"what\s+could|what\s+happened|went\s+well|resolution|description|details|highlights|"
+    r"changelog|changes|changed|added|removed|deprecated|fixed|security|known\s+issues|upgrade|notes|"
+    r"glossary|appendix|analysis|findings?|observations?|detection|problem|incident|discussion|"
+    r"metrics?|communications?|attendees|participants|contacts?|contributors|thanks|acknowledg\w*)\b"
 )
 
 # A label at the start of a line: `**Label:** rest`, `**Label**: rest`, `Label: rest`, `LABEL`.

@@ -19,16 +19,25 @@ _EMOJI_JOINERS = {0xFE0E, 0xFE0F, 0x200D, 0x20E3}
 DONE_MARKERS = frozenset("✅✔☑✓☒")
 OPEN_CHECKBOX_MARKERS = frozenset("☐⬜")
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*\)")
-_BOLD = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])|(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
-_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
-_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+# Every pattern here is linear on a 200 KB line: inner runs exclude their own delimiter, so a failed
+# match cannot rescan the rest of the line from each start.
+_CODE_SPAN = re.compile(r"(`{1,3})([^`\n]+)\1(?!`)")
+_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\[\]\s]*\)")
+_BOLD = re.compile(
+    r"(?<![\w*])\*\*(?=[^\s*])([^*\n]+)(?<=[^\s*])\*\*(?![\w*])"
+    r"|(?<![\w_])__(?=[^\s_])([^_\n]+)(?<=[^\s_])__(?![\w_])"
+)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+)(?<=[^\s*])\*(?![\w*])")
+_STRIKE = re.compile(r"~~(?=[^\s~])([^~\n]+)(?<=[^\s~])~~")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_PRIVATE = re.compile("[\ue000\ue001]")
+_NUMBER = re.compile(r"\d+")
 _STRAY_BOLD = re.compile(r"\*\*|(?<![\w_])__|__(?![\w_])")
 _CHECKBOX = re.compile(r"^\s*\[[ xX]?\]\s*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,9}[.)])\s+")
 _SPACES = re.compile(r"\s+")
 _TRAILING_SEPARATORS = " \t-\u2013\u2014:;,|/("
+_LEADING_SEPARATORS = " \t-\u2013\u2014:;,|"
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -47,46 +56,37 @@ def strip_emoji(text: str) -> str:
     return "".join(ch for ch in text if not is_emoji(ch))
 
 
-def split_code(text: str) -> list[tuple[bool, str]]:
-    """Split into (is_code, piece) so markup rules never touch backtick spans."""
-    pieces: list[tuple[bool, str]] = []
-    pos = 0
-    for match in _CODE_SPAN.finditer(text):
-        if match.start() > pos:
-            pieces.append((False, text[pos : match.start()]))
-        pieces.append((True, match.group(0)))
-        pos = match.end()
-    if pos < len(text):
-        pieces.append((False, text[pos:]))
-    return pieces
-
-
 def without_code(text: str) -> str:
     """The text with backtick spans blanked out, for word rules that must not read code."""
-    return "".join(" " if is_code else piece for is_code, piece in split_code(text))
+    return _CODE_SPAN.sub(" ", text) if "`" in text else text
 
 
 def strip_markup(text: str) -> str:
-    """Remove bold/italic/strike markers and link targets outside code spans."""
-    out = []
-    for is_code, piece in split_code(text):
-        if not is_code:
-            piece = _LINK.sub(r"\1", piece)
-            piece = _STRIKE.sub(r"\1", piece)
-            piece = _BOLD.sub(lambda m: m.group(1) or m.group(2) or "", piece)
-            piece = _ITALIC.sub(r"\1", piece)
-            piece = _STRAY_BOLD.sub("", piece)
-        out.append(piece)
-    return "".join(out)
+    """Remove bold/italic/strike markers and link targets, leaving backtick spans untouched."""
+    spans: list[str] = []
+    if "`" in text:
+        # Park code spans behind private-use placeholders so the markup rules cannot reach into them.
+        def park(match: re.Match[str]) -> str:
+            spans.append(match.group(0))
+            return f"\ue000{len(spans) - 1}\ue001"
+
+        text = _CODE_SPAN.sub(park, _PRIVATE.sub("", text))
+    if "[" in text:
+        text = _LINK.sub(r"\1", text)
+    if "~" in text:
+        text = _STRIKE.sub(r"\1", text)
+    if "*" in text or "_" in text:
+        text = _BOLD.sub(lambda m: m.group(1) or m.group(2) or "", text)
+        text = _ITALIC.sub(r"\1", text)
+        text = _STRAY_BOLD.sub("", text)
+    if spans:
+        text = _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
+    return text
 
 
 def tidy(text: str) -> str:
     """Collapse whitespace and strip separators left dangling after metadata was cut away."""
-    text = _SPACES.sub(" ", text).strip()
-    while text and text[-1] in _TRAILING_SEPARATORS:
-        text = text[:-1].rstrip()
-    while text and text[0] in " \t-\u2013\u2014:;,|":
-        text = text[1:].lstrip()
+    text = _SPACES.sub(" ", text).strip().rstrip(_TRAILING_SEPARATORS).lstrip(_LEADING_SEPARATORS)
     if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip()
     return text
@@ -102,11 +102,14 @@ def normalise_title(title: str) -> str:
 
 
 def similar_titles(a: str, b: str) -> bool:
-    """True when two titles are near-identical (same words, or a difflib ratio of at least 0.9)."""
+    """True when two titles are near-identical: the same words, or a difflib ratio of at least 0.9 on
+    the normalised titles. Numbers must agree -- "queue 1" and "queue 2" are different work."""
     left, right = normalise_title(a), normalise_title(b)
     if not left or not right:
         return False
     if left == right or sorted(left.split()) == sorted(right.split()):
         return True
+    if _NUMBER.findall(left) != _NUMBER.findall(right):
+        return False
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     return matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
