@@ -544,7 +544,8 @@ _FRAGMENTS = [
     "# Title", "## Action Items", "## Prevention", "## Success Criteria", "### WHY #1: why?", "Evidence:",
     "- [ ] Fix it - Owner: @a - Due: Oct 12", "- [x] done", "1. Critical Fix: x", "  - nested",
     "| Task | Due |", "|---|---|", "| t | 2025-02-30 |", "```", "<!--", "-->", "Severity: P9", "Due: 99:99",
-    "- ✅", "=====", "-----", "* ", "<@U1|", "@", "`a-b`", "--system", "P0", "Recommendation: do it", "ROOT CAUSE:", "\t", "",
+    "- ✅", "=====", "-----", "* ", "<@U1|", "@", "`a-b`", "--system", "P0", "Recommendation: do it",
+    "ROOT CAUSE:", "\t", "",
 ]  # fmt: skip
 
 
