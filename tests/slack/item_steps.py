@@ -79,9 +79,11 @@ def press_ephemeral(
     user: str = "UALICE",
     channel: str = "CGENERAL",
     value: str | None = None,
+    option: str | None = None,
 ) -> Any:
     """Press a button of an ephemeral message (a command's answer), as Slack sends it: the container says
-    is_ephemeral and the response URL replaces that message."""
+    is_ephemeral and the response URL replaces that message. With `option`, choose that value of an
+    overflow menu instead."""
     block_id, element = button(blocks, action_id)
     payload = {
         "type": "block_actions",
@@ -107,6 +109,12 @@ def press_ephemeral(
             }
         ],
     }
+    if option is not None:
+        action = payload["actions"][0]
+        action.update(
+            type="overflow", selected_option={"text": {"type": "plain_text", "text": option}, "value": option}
+        )
+        action.pop("value", None)
     reply = slack._post_payload(payload)
     assert reply.status == 200, reply.text
     return reply

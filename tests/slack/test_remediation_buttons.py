@@ -82,6 +82,31 @@ def test_card_buttons_act_in_place(bot, slack, fake_slack, owned):
     assert len(fake_slack.ok_calls("views.open")) == opened + 1
 
 
+def test_the_overflow_menu_asks_why_then_blocks_cancels_or_sends_back(bot, slack, fake_slack, owned):
+    card = run(slack, f"show {owned}", user="UBOB")["blocks"]
+    press_ephemeral(slack, fake_slack, card, Action.ITEM_OVERFLOW.value, user="UBOB", option=f"block:{owned}")
+    form = fake_slack.wait_for(lambda: next(iter(fake_slack.views.values()), None))
+    assert form["callback_id"] == View.ITEM_NOTE.value and form["title"]["text"] == "Block item"
+    slack.view_submission(
+        View.ITEM_NOTE.value,
+        {ItemInput.NOTE.value: {ItemInput.NOTE.value: plain_value("Waiting for staging access")}},
+        user="UBOB",
+    )
+    blocked = item(bot, owned)
+    assert (blocked.status, blocked.status_reason) == ("blocked", "Waiting for staging access")
+    redrawn = latest_response(fake_slack)
+    assert redrawn["replace_original"] is True and button(redrawn["blocks"], Action.ITEM_UNBLOCK.value)
+    # Someone who may not change it is refused before any form opens.
+    views_before = len(fake_slack.ok_calls("views.open"))
+    press_ephemeral(
+        slack, fake_slack, card, Action.ITEM_OVERFLOW.value, user="UCAROL", option=f"cancel:{owned}"
+    )
+    assert "(owner)" in latest_response(fake_slack)["text"]
+    assert len(fake_slack.ok_calls("views.open")) == views_before
+    press_ephemeral(slack, fake_slack, redrawn["blocks"], Action.ITEM_UNBLOCK.value, user="UALICE")
+    assert item(bot, owned).status == "identified"
+
+
 def test_open_from_a_dm_shows_the_card_in_a_modal_whose_buttons_update_it(bot, slack, fake_slack, owned):
     dm = fake_slack.messages("UBOB")[-1]
     reply = slack.block_action(f"{Action.ITEM_OPEN.value}:{owned}", user="UBOB", message=dm)

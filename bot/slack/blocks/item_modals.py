@@ -163,19 +163,25 @@ def create_modal(
     return _modal(View.ITEM_CREATE, "Track an item", "Create", blocks, meta)
 
 
+# The note form also asks for the reason of a move that needs one: (title, label, submit, placeholder).
+_NOTE_PURPOSES = {
+    "": ("Add a note", "Note", "Add note", "Identified async/await issue in smd.py:465"),
+    "block": ("Block item", "What is in the way", "Block", "Waiting for staging environment access"),
+    "cancel": ("Cancel item", "Why it is dropped", "Cancel item", "Superseded by P0-20250908-001"),
+    "send_back": ("Send back", "What still fails", "Send back", "Startup still fails on a cold cache"),
+}
+
+
 def note_modal(item: RemediationItem, meta: dict[str, Any]) -> dict[str, Any]:
+    """A note, or with ``meta["verb"]`` (block, cancel, send_back) the reason for that move."""
+    title, label, submit, placeholder = _NOTE_PURPOSES.get(str(meta.get("verb") or ""), _NOTE_PURPOSES[""])
     blocks = [
         section(f"*{item.id}* · {escape(truncate(item.title, 200))}"),
         _text_input(
-            ItemInput.NOTE,
-            "Note",
-            optional=False,
-            multiline=True,
-            max_length=3000,
-            placeholder="Identified async/await issue in smd.py:465",
+            ItemInput.NOTE, label, optional=False, multiline=True, max_length=3000, placeholder=placeholder
         ),
     ]
-    return _modal(View.ITEM_NOTE, "Add a note", "Add note", blocks, meta)
+    return _modal(View.ITEM_NOTE, title, submit, blocks, meta)
 
 
 def reassign_modal(item: RemediationItem, meta: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.core import lifecycle as lc
 from bot.core.lifecycle import (
     BLOCKED,
     CANCELLED,
@@ -64,7 +65,30 @@ def card_buttons(item: RemediationItem) -> list[dict[str, Any]]:
         out.append(_button("Unblock", Action.ITEM_UNBLOCK, item.id))
     if is_open(item.status) or item.status == COMPLETED:
         out.append(_button("Reassign", Action.ITEM_REASSIGN, item.id))
+    more = [(verb, text) for verb, text in REASONED_MOVES if verb in _more_moves(item.status)]
+    if len(more) == 1:  # an overflow menu needs two options; one move is a plain button
+        verb, text = more[0]
+        out.append(_button(text, Action.ITEM_OVERFLOW, f"{verb}:{item.id}"))
+    elif more:
+        out.append(
+            {
+                "type": "overflow",
+                "action_id": Action.ITEM_OVERFLOW.value,
+                "options": [
+                    {"text": {"type": "plain_text", "text": text}, "value": f"{verb}:{item.id}"}
+                    for verb, text in more
+                ],
+            }
+        )
     return out
+
+
+# Moves that need a reason, offered in the card's overflow menu (each opens a form asking why).
+REASONED_MOVES = ((lc.BLOCK, "Block…"), (lc.CANCEL, "Cancel item…"), (lc.SEND_BACK, "Send back…"))
+
+
+def _more_moves(status: str) -> set[str]:
+    return {m.verb for m in lc.allowed_moves(status)}
 
 
 def _fields(item: RemediationItem, now: datetime) -> list[dict[str, Any]]:

@@ -93,6 +93,27 @@ def register(app: App, deps: Deps) -> None:
             client, body, surface, note_modal(view.item, {"id": view.item.id, "surface": surface.to_meta()})
         )
 
+    @app.action(Action.ITEM_OVERFLOW.value)
+    def on_more(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        """Block…, Cancel item…, Send back…: check who may, then ask for the reason."""
+        ack()
+        surface = Surface.of_action(body)
+        action = (body.get("actions") or [{}])[0]
+        chosen = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+        verb, _, item_id = str(chosen).partition(":")
+        actor = service.actor_for(deps, _user(body))
+        try:
+            if verb not in (lc.BLOCK, lc.CANCEL, lc.SEND_BACK):
+                raise UserError("That is not something I can do to an item.")
+            view = service.show_item(deps, item_id=item_id)
+            service.require_editor(view.item, actor, "change the status of")
+            lc.plan_verb(view.item.id, view.item.status, verb, blocked_from=view.item.blocked_from)
+        except UserError as err:
+            tell(deps, surface, err.message, respond=respond, item_id=_valid(item_id))
+            return
+        meta = {"id": view.item.id, "verb": verb, "surface": surface.to_meta()}
+        _open_view(client, body, surface, note_modal(view.item, meta))
+
     @app.action(Action.ITEM_REASSIGN.value)
     def on_reassign(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
         ack()

@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core import items as rules
+from bot.core import lifecycle as lc
 from bot.core.deadlines import parse_deadline
 from bot.core.errors import UserError
 from bot.deps import Deps
@@ -91,14 +92,25 @@ def register(app: App, deps: Deps) -> None:
         meta = _meta(body)
         surface = Surface.from_meta(meta.get("surface"))
         text = _text(_values(body), ItemInput.NOTE)
+        item_id, verb = str(meta.get("id") or ""), str(meta.get("verb") or "")
         try:
-            view = service.add_note(
-                deps,
-                actor=service.Actor(body["user"]["id"]),
-                item_id=str(meta.get("id") or ""),
-                text=text,
-                after=queue_redraw(surface, deps.now()),
-            )
+            if verb in (lc.BLOCK, lc.CANCEL, lc.SEND_BACK):
+                view = service.move(
+                    deps,
+                    actor=service.actor_for(deps, body["user"]["id"]),
+                    item_id=item_id,
+                    verb=verb,
+                    reason=text,
+                    after=queue_redraw(surface, deps.now()),
+                )
+            else:
+                view = service.add_note(
+                    deps,
+                    actor=service.Actor(body["user"]["id"]),
+                    item_id=item_id,
+                    text=text,
+                    after=queue_redraw(surface, deps.now()),
+                )
         except UserError as err:
             ack(**_errors(ItemInput.NOTE.value, err.message))
             return
