@@ -47,6 +47,27 @@ def insert_alert(
         return None
 
 
+def insert_alerts(
+    session: Session, *, kind: str, fired_at: datetime, alerts: Sequence[tuple[str, int, dict[str, Any]]]
+) -> list[Alert]:
+    """Fire many (subject, level, data) at once: the new rows, without those another run fired first.
+
+    One insert for the lot; only when a concurrent run got some of them first does it fall back to one
+    savepoint per alert to find out which.
+    """
+    rows = [Alert(subject_id=s, kind=kind, level=lvl, fired_at=fired_at, data=d) for s, lvl, d in alerts]
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+        return rows
+    except IntegrityError:
+        fired = [
+            insert_alert(session, subject_id=s, kind=kind, level=lvl, fired_at=fired_at, data=dict(d))
+            for s, lvl, d in alerts
+        ]
+        return [a for a in fired if a is not None]
+
+
 def get_alert(session: Session, *, alert_id: int, lock: bool = False) -> Alert | None:
     stmt = select(Alert).where(col(Alert.id) == alert_id)
     if lock and session.get_bind().dialect.name == "postgresql":

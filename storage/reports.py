@@ -14,12 +14,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from storage import queries
 from storage.models import Alert, Claim, Incident, RemediationItem
 
 Item = RemediationItem
 DONE_STATUSES = ("completed", "validated")
+
+
+def _done() -> ColumnElement[bool]:
+    """Status completed or validated, written so that SQLite never picks the status index for it: where a
+    time range (completed_at, validated_at) is the selective condition, that range's index must drive the
+    query, not a scan of every finished item in history. (PostgreSQL plans from statistics either way.)"""
+    return col(Item.status).concat("").in_(DONE_STATUSES)
+
 
 _ITEM_COLUMNS = tuple(
     col(c)
@@ -108,7 +118,40 @@ def existing_claims(session: Session, *, keys: Sequence[str]) -> set[str]:
     return found
 
 
+def claim_all(session: Session, *, keys: Sequence[str], now: datetime, owner: str = "") -> set[str]:
+    """Claim every key not claimed yet, in one insert; returns the keys this call claimed. Only when a
+    concurrent run claimed some of them first does it fall back to one savepoint per key."""
+    if not keys:
+        return set()
+    try:
+        with session.begin_nested():
+            session.add_all([Claim(key=k, claimed_at=now, owner=owner) for k in keys])
+        return set(keys)
+    except IntegrityError:
+        return {k for k in keys if queries.try_claim(session, key=k, now=now, owner=owner)}
+
+
 # --- daily digest ---------------------------------------------------------------------------------------
+
+
+def completed_between(
+    session: Session, *, start: datetime, end: datetime, limit: int
+) -> tuple[list[Row[Any]], int]:
+    """Items completed or validated in [start, end) (newest first, at most `limit`) and how many there are.
+    Driven by the completed_at and validated_at indexes, so a long history costs nothing."""
+    when = or_(
+        and_(col(Item.completed_at) >= start, col(Item.completed_at) < end),
+        and_(col(Item.validated_at) >= start, col(Item.validated_at) < end),
+    )
+    where = and_(when, _done())
+    rows = session.execute(
+        select(*_ITEM_COLUMNS)
+        .where(where)
+        .order_by(func.coalesce(col(Item.validated_at), col(Item.completed_at)).desc(), col(Item.id))
+        .limit(limit)
+    )
+    total = session.execute(select(func.count()).where(where)).scalar_one()
+    return list(rows), int(total)
 
 
 def _at_risk(now: datetime, due_soon: timedelta, stale_after: timedelta) -> ColumnElement[bool]:
@@ -177,14 +220,16 @@ def resolved_between(session: Session, *, start: datetime, end: datetime) -> lis
     ).where(
         col(Item.completed_at) >= start,
         col(Item.completed_at) < end,
-        col(Item.status).in_(DONE_STATUSES),
+        _done(),
     )
     return list(session.execute(stmt))
 
 
 def validated_between(session: Session, *, start: datetime, end: datetime) -> list[Row[Any]]:
     stmt = select(col(Item.priority), col(Item.mrr_at_risk)).where(
-        col(Item.validated_at) >= start, col(Item.validated_at) < end, col(Item.status) == "validated"
+        col(Item.validated_at) >= start,
+        col(Item.validated_at) < end,
+        col(Item.status).concat("") == "validated",  # the validated_at index drives it (see _done)
     )
     return list(session.execute(stmt))
 
@@ -200,26 +245,25 @@ def alerts_between(session: Session, *, kind: str, start: datetime, end: datetim
 def open_by_priority_at(
     session: Session, *, instants: Sequence[datetime], statuses: Sequence[str]
 ) -> list[dict[str, int]]:
-    """For each instant, how many items of each priority were open then (created, not yet done/cancelled).
+    """For each instant, how many items of each priority were open then: created, and not completed yet.
 
-    Only items open now or closed since the first instant can have been open at any of them, so the scan is
-    bounded by the open items and the period's completions, not by the history.
+    Only items open now or completed since the first instant can have been open at any of them, so the scan
+    is bounded by the open items and the period's completions, not by the history. Items later cancelled
+    are left out (work given up is not backlog).
     """
     if not instants:
         return []
     first = min(instants)
     candidates = or_(
         col(Item.status).in_(statuses),
-        and_(col(Item.status).in_(DONE_STATUSES), col(Item.completed_at) >= first),
-        and_(col(Item.status) == "cancelled", col(Item.cancelled_at) >= first),
+        and_(_done(), col(Item.completed_at) >= first),
     )
     columns = []
     for i, t in enumerate(instants):
-        closed = or_(
-            and_(col(Item.status).in_(DONE_STATUSES), col(Item.completed_at) <= t),
-            and_(col(Item.status) == "cancelled", col(Item.cancelled_at) <= t),
+        is_open = and_(
+            col(Item.created_at) <= t,
+            or_(col(Item.status).in_(statuses), col(Item.completed_at) > t),
         )
-        is_open = and_(col(Item.created_at) <= t, not_(closed))
         columns.append(func.sum(case((is_open, 1), else_=0)).label(f"w{i}"))
     stmt = select(col(Item.priority), *columns).where(candidates).group_by(col(Item.priority))
     out: list[dict[str, int]] = [{} for _ in instants]
@@ -244,7 +288,7 @@ def average_resolution_by_period(session: Session, *, boundaries: Sequence[datet
         .where(
             col(Item.completed_at) >= boundaries[0],
             col(Item.completed_at) < boundaries[-1],
-            col(Item.status).in_(DONE_STATUSES),
+            _done(),
         )
         .group_by(bucket)
     )

@@ -63,7 +63,7 @@ def _digest_item(row: Any) -> DigestItem:
 
 def gather(session: Session, *, now: datetime, day_start: datetime) -> Digest:
     """Everything the digest shows as of `now`, in bounded queries."""
-    completed, completed_total = item_store.finished_between(
+    completed, completed_total = reports.completed_between(
         session, start=day_start, end=now + timedelta(seconds=1), limit=FETCH
     )
     risky, risky_total = item_store.at_risk(

@@ -134,23 +134,28 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
     # Time zones come from the cache (no Slack calls in a job); never looked up inside the transaction.
     zones = cached_timezones(deps, sorted({p.row.owner_id for p in plans if p.row.owner_id}))
 
+    facts = [fact for plan in plans for fact in _facts(plan, deps=deps, now=now)]
+    _assign_refs(facts, now=now)
     ids: list[int] = []
     with deps.uow() as session:
-        new: list[Alert] = []
-        for plan in plans:
-            new.extend(_fire(session, plan, deps=deps, now=now))
+        new = alert_store.insert_alerts(
+            session,
+            kind=KIND,
+            fired_at=now,
+            alerts=[(f["item_id"], f["level"], f["data"]) for f in facts],
+        )
         if not new:
             return []
-        session.flush()
-        ids += _queue_channel_posts(session, new, deps=deps, now=now, render=render)
-        ids += _queue_owner_dms(session, new, deps=deps, now=now, render=render, zones=zones)
+        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=render, zones=zones)
+        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=render, zones=zones)
     for a in new:
         deps.metrics.escalations.labels(kind=KIND, level=str(a.level)).inc()
     log.info("escalations: fired %d alert(s) for %d item(s)", len(new), len({a.subject_id for a in new}))
     return ids
 
 
-def _fire(session: Session, plan: _Plan, *, deps: Deps, now: datetime) -> list[Alert]:
+def _facts(plan: _Plan, *, deps: Deps, now: datetime) -> list[dict[str, Any]]:
+    """What each level about to fire for this item shows (snapshotted in the alert)."""
     settings = deps.settings
     row = plan.row
     done = set(plan.fired)
@@ -176,87 +181,70 @@ def _fire(session: Session, plan: _Plan, *, deps: Deps, now: datetime) -> list[A
             "mentions": mentions_for(level, row.owner_id, settings.escalation_targets),
             "actions": required_actions(level, upcoming, now),
         }
-        alert = alert_store.insert_alert(
-            session, subject_id=row.id, kind=KIND, level=level, fired_at=now, data=data
-        )
-        if alert is None:  # another replica or run fired it first
-            continue
-        out.append(alert)
+        out.append({"item_id": row.id, "level": level, "data": data})
     return out
 
 
-def _set_data(alert: Alert, **changes: Any) -> None:
-    alert.data = {**alert.data, **changes}  # a new dict, so the JSON column is seen as changed
-
-
-def _queue_channel_posts(
-    session: Session, new: list[Alert], *, deps: Deps, now: datetime, render: AlertRenderer
-) -> list[int]:
-    ids: list[int] = []
-    channel = deps.settings.incident_channel
-    by_level: dict[int, list[Alert]] = defaultdict(list)
-    for a in new:
-        by_level[a.level].append(a)
-    for level in sorted(by_level):
-        batch = by_level[level]
-        groups = [[a] for a in batch] if len(batch) <= GROUP_AFTER else [batch]
-        for group in groups:
-            ref = f"alert:{group[0].id}" if len(group) == 1 else f"alert-group:{group[0].id}"
-            for a in group:
-                _set_data(a, channel_ref=ref)
-            text, blocks = render.alert_message([alert_view(a) for a in group], to_owner=False)
-            msg = outbox.post_message(
-                session, now=now, channel=channel, text=text, blocks=blocks, ref=ref, dedupe_key=ref
+def _assign_refs(facts: list[dict[str, Any]], *, now: datetime) -> None:
+    """Which message shows each alert: its own (a ref per item and level), or the sweep's grouped post for
+    its level / grouped DM for its owner when there are more than GROUP_AFTER of them."""
+    stamp = now.isoformat()
+    per_level: dict[int, int] = defaultdict(int)
+    per_owner: dict[str, int] = defaultdict(int)
+    for f in facts:
+        per_level[f["level"]] += 1
+        if f["data"]["owner_id"]:
+            per_owner[f["data"]["owner_id"]] += 1
+    for f in facts:
+        item, level, owner = f["item_id"], f["level"], f["data"]["owner_id"]
+        grouped = per_level[level] > GROUP_AFTER
+        f["data"]["channel_ref"] = f"alert-group:L{level}:{stamp}" if grouped else f"alert:{item}:L{level}"
+        if owner:
+            grouped = per_owner[owner] > GROUP_AFTER
+            f["data"]["dm_ref"] = (
+                f"alert-dm-group:{owner}:{stamp}" if grouped else f"alert-dm:{item}:L{level}"
             )
-            if msg is not None:
-                session.flush()
-                assert msg.id is not None
-                ids.append(msg.id)
-    return ids
 
 
-def _queue_owner_dms(
+def _queue(
     session: Session,
     new: list[Alert],
     *,
+    key: str,
     deps: Deps,
     now: datetime,
     render: AlertRenderer,
     zones: dict[str, Any],
 ) -> list[int]:
+    """One message per ref (`channel_ref`: posts, lowest level first; `dm_ref`: DMs to owners)."""
     settings = deps.settings
+    groups: dict[str, list[Alert]] = defaultdict(list)
+    for a in sorted(new, key=lambda a: (a.level, a.id or 0)):
+        ref = a.data.get(key)
+        if ref:
+            groups[ref].append(a)
     ids: list[int] = []
-    by_owner: dict[str, list[Alert]] = defaultdict(list)
-    for a in new:
-        owner = a.data.get("owner_id")
-        if owner:
-            by_owner[owner].append(a)
-    for owner, mine in by_owner.items():
-        mine.sort(key=lambda a: (a.level, a.id or 0))
-        groups = [[a] for a in mine] if len(mine) <= GROUP_AFTER else [mine]
-        for group in groups:
-            ref = f"alert-dm:{group[0].id}" if len(group) == 1 else f"alert-dm-group:{group[0].id}"
-            for a in group:
-                _set_data(a, dm_ref=ref)
+    for ref, group in groups.items():
+        views = [alert_view(a) for a in group]
+        if key == "channel_ref":
+            text, blocks = render.alert_message(views, to_owner=False)
+            msg = outbox.post_message(
+                session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
+            )
+        else:
+            owner = group[0].data["owner_id"]
             # P0 pages are never held; anything else waits for the end of the owner's quiet hours.
             hold = None
             if not any(a.data.get("priority") == "P0" for a in group) and owner in zones:
                 hold = quiet_until(now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends)
-            text, blocks = render.alert_message([alert_view(a) for a in group], to_owner=True)
+            text, blocks = render.alert_message(views, to_owner=True)
             msg = outbox.send_dm(
-                session,
-                now=now,
-                user_id=owner,
-                text=text,
-                blocks=blocks,
-                ref=ref,
-                dedupe_key=ref,
-                not_before=hold,
+                session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, not_before=hold
             )
-            if msg is not None:
-                session.flush()
-                assert msg.id is not None
-                ids.append(msg.id)
+        if msg is not None:
+            session.flush()
+            assert msg.id is not None
+            ids.append(msg.id)
     return ids
 
 

@@ -19,7 +19,7 @@ from bot.core.quiet_hours import quiet_until
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.users import cached_timezones
-from storage import queries, reports
+from storage import reports
 
 GROUP_AFTER = 3  # an owner with more items due soon at once gets one DM listing them
 
@@ -57,9 +57,12 @@ def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list
     zones = cached_timezones(deps, sorted({r.owner_id for r in todo}))
     ids: list[int] = []
     with deps.uow() as session:
+        mine = reports.claim_all(
+            session, keys=[claim_key(r.id, r.deadline) for r in todo], now=now, owner=deps.worker_id
+        )
         by_owner: dict[str, list[DueSoon]] = defaultdict(list)
         for r in todo:
-            if queries.try_claim(session, key=claim_key(r.id, r.deadline), now=now, owner=deps.worker_id):
+            if claim_key(r.id, r.deadline) in mine:
                 item = DueSoon(r.id, r.title, r.priority, r.status, r.owner_id, r.deadline)
                 by_owner[r.owner_id].append(item)
         for owner, items in by_owner.items():
