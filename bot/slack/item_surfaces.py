@@ -7,6 +7,7 @@ or on the Home tab (republished). Modals opened from a card carry its surface in
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -35,6 +36,7 @@ class Surface:
     response_url: str | None = None
     view_id: str | None = None
     user_id: str | None = None
+    home: str | None = None  # "1": the card modal was opened from the Home tab, which is redrawn too
 
     def to_meta(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -63,7 +65,11 @@ class Surface:
         if view.get("type") == "home":
             return cls("home", user_id=user_id)
         if view.get("callback_id") == View.ITEM_CARD.value:
-            return cls("view", view_id=view.get("id"), user_id=user_id)
+            try:
+                from_home = bool(json.loads(view.get("private_metadata") or "{}").get("home"))
+            except (ValueError, AttributeError):
+                from_home = False
+            return cls("view", view_id=view.get("id"), user_id=user_id, home="1" if from_home else None)
         return cls("none", user_id=user_id)
 
 
@@ -100,9 +106,10 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
                 blocks=card_blocks(view, now, notice=notice),
             )
         elif surface.kind == "view" and surface.view_id:
-            deps.client.views_update(
-                view_id=surface.view_id, view=card_modal(view.item, view.events, now, notice=notice)
-            )
+            modal = card_modal(view.item, view.events, now, notice=notice, from_home=bool(surface.home))
+            deps.client.views_update(view_id=surface.view_id, view=modal)
+            if surface.home and surface.user_id:
+                publish_home(deps, surface.user_id)
         elif surface.kind == "home" and surface.user_id:
             publish_home(deps, surface.user_id)
     except Exception as exc:  # the change is committed; a stale card is not worth failing the request

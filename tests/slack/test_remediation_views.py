@@ -143,9 +143,15 @@ def test_home_stays_within_100_blocks_with_500_items_and_puts_overdue_first(bot,
         b for b in home["blocks"] if b.get("accessory", {}).get("action_id", "").startswith("item_open")
     )
     assert "overdue by" in first_row["text"]["text"]
-    # Its buttons open items and the form.
+    # Its buttons open items (acting on one there redraws the Home tab too) and the form.
+    item_id = first_row["accessory"]["value"]
     slack.block_action(first_row["accessory"]["action_id"], user="UALICE", view=home)
-    open_view(fake_slack, View.ITEM_CARD.value)
+    card = open_view(fake_slack, View.ITEM_CARD.value)
+    assert item(bot, item_id).status == "identified"
+    slack.block_action(Action.ITEM_START.value, user="UALICE", view=card["id"])
+    assert item(bot, item_id).status == "in_progress"
+    bot.deliver()
+    fake_slack.wait_for(lambda: "In Progress" in json.dumps(fake_slack.home("UALICE")["blocks"]))
     assert button(home["blocks"], Action.ITEM_NEW.value)
 
 

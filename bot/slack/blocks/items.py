@@ -5,6 +5,7 @@ Everything a person typed goes through `escape()`; every time is a `<!date^…>`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -177,7 +178,12 @@ def card_text(item: RemediationItem) -> str:
 
 
 def card_modal(
-    item: RemediationItem, events: Sequence[TimelineEvent], now: datetime, *, notice: str | None = None
+    item: RemediationItem,
+    events: Sequence[TimelineEvent],
+    now: datetime,
+    *,
+    notice: str | None = None,
+    from_home: bool = False,
 ) -> dict[str, Any]:
     """The card in a modal (opened from the Home tab or a list, or shown after creating an item)."""
     blocks = item_card(item, events, now)
@@ -188,6 +194,6 @@ def card_modal(
         "callback_id": View.ITEM_CARD.value,
         "title": {"type": "plain_text", "text": truncate(item.id, 24)},
         "close": {"type": "plain_text", "text": "Close"},
-        "private_metadata": item.id,
+        "private_metadata": json.dumps({"id": item.id, "home": from_home}, separators=(",", ":")),
         "blocks": blocks,
     }

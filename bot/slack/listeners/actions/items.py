@@ -57,7 +57,8 @@ def register(app: App, deps: Deps) -> None:
         except UserError as err:
             tell(deps, surface, err.message, respond=respond)
             return
-        _open_view(client, body, surface, card_modal(view.item, view.events, deps.now()))
+        modal = card_modal(view.item, view.events, deps.now(), from_home=surface.kind == "home")
+        _open_view(client, body, surface, modal)
 
     def moving(verb: str) -> Callable[..., None]:
         def on_move(ack: Any, body: dict[str, Any], respond: Any) -> None:

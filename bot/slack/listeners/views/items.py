@@ -24,7 +24,7 @@ from bot.services.users import get_person
 from bot.slack.blocks.item_modals import checklist_block_id
 from bot.slack.blocks.items import card_modal
 from bot.slack.ids import ItemInput, View
-from bot.slack.item_surfaces import Surface, queue_redraw, redraw
+from bot.slack.item_surfaces import Surface, publish_home, queue_redraw, redraw
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,11 @@ def register(app: App, deps: Deps) -> None:
             ack(**_errors(ItemInput.TITLE.value, err.message))
             return
         notice = f":white_check_mark: Created *{view.item.id}*."
-        ack(response_action="update", view=card_modal(view.item, view.events, deps.now(), notice=notice))
+        from_home = _meta(body).get("from") == "home"
+        modal = card_modal(view.item, view.events, deps.now(), notice=notice, from_home=from_home)
+        ack(response_action="update", view=modal)
+        if from_home:
+            publish_home(deps, user_id)
 
     @app.view(View.ITEM_NOTE.value)
     def on_note(ack: Any, body: dict[str, Any]) -> None:
