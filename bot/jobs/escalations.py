@@ -1,22 +1,21 @@
-"""`escalations`: escalate overdue remediation items level by level, then the incident escalations."""
+"""`escalations`: escalate overdue remediation items level by level, then page and escalate incidents."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.jobs.clocks import incident_clocks
 from bot.jobs.registry import JobResult
 from bot.services.escalations import sweep_overdue
+from bot.services.incident_clocks import sweep_incident_escalations
 from bot.slack.blocks import alerts
 
 
 def run(deps: Deps, now: datetime) -> JobResult:
     ids = sweep_overdue(deps, now, render=alerts)
-    summary = f"{len(ids)} remediation escalation message(s) queued"
-    clocks = incident_clocks()
-    if clocks is not None:
-        incident_ids = list(clocks.sweep_incident_escalations(deps, now))
-        summary += f"; {len(incident_ids)} incident page/escalation message(s)"
-        ids += incident_ids
-    return JobResult(summary, ids)
+    incident_ids = sweep_incident_escalations(deps, now)
+    summary = (
+        f"{len(ids)} remediation escalation message(s), "
+        f"{len(incident_ids)} incident page/escalation message(s) queued"
+    )
+    return JobResult(summary, [*ids, *incident_ids])
