@@ -171,9 +171,11 @@ def test_a_200_kb_document_extracts_well_under_a_second():
     ids=["mentions", "brackets", "bold", "backticks", "parens", "due-words", "whitespace"],
 )
 def test_pathological_200_kb_lines_stay_fast(line: str):
+    # Each runs in well under half a second; a quadratic pattern would take minutes. The slack is for
+    # loaded CI machines.
     start = time.perf_counter()
     extract(line, today=TODAY, known_users={"alice": "U1"})
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
 
 
 # --------------------------------------------------------------------------------------- check_document
@@ -451,7 +453,7 @@ def test_all_done_document_says_so():
     result = _extract("## Action Items\n- [x] One\n- [x] Two\n")
     assert result.items == ()
     assert result.nothing_actionable_reason == (
-        "nothing left to do: all 2 action items in the document are already ticked as done"
+        "nothing left to do: all 2 action items in the document are ticked as done"
     )
 
 
@@ -526,6 +528,24 @@ def test_repeated_items_are_merged_with_a_warning():
     result = _extract("## Action Items\n- [ ] Add a lint rule\n\n## Next steps\n- Add a lint-rule.\n")
     assert [i.title for i in result.items] == ["Add a lint rule"]
     assert result.warnings == ("line 5: 'Add a lint-rule.' repeats line 2; kept the first",)
+
+
+def test_field_bullets_outside_action_sections_are_not_items():
+    result = _extract(
+        "## Response Time\n- **Detection**: < 5 minutes\n- **Status Update**: every 30 minutes\n"
+        "## Process Efficiency\n- **Prevention:** knowledge capture prevents recurrence\n"
+        "- **Investigation:** verify the replica lag - Owner: @ana\n"
+    )
+    assert [i.title for i in result.items] == ["Investigation: verify the replica lag"]
+
+
+def test_only_separated_field_labels_cut_a_title():
+    result = _extract(
+        "## Action Items\n- ✅ **Integration with Existing Systems:** uses the test runner\n"
+        "- [ ] Restore the index - Status: blocked (Evidence: `a.py:12`)\n"
+    )
+    assert [i.title for i in result.done] == ["Integration with Existing Systems: uses the test runner"]
+    assert [(i.title, i.evidence) for i in result.items] == [("Restore the index", ("a.py:12",))]
 
 
 def test_emoji_legends_in_narrative_sections_are_not_items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.extraction.titles import DONE_MARKERS, OPEN_CHECKBOX_MARKERS
+from bot.core.extraction.markup import DONE_MARKERS, OPEN_CHECKBOX_MARKERS
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 
-from bot.core.extraction.titles import strip_emoji, strip_markup
+from bot.core.extraction.markup import strip_emoji, strip_markup
 
 
 class SectionKind(enum.Enum):

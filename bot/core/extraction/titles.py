@@ -1,95 +1,69 @@
-"""Item titles: stripping list furniture and status markers, and comparing titles for duplicates."""
+"""Item titles: cleaning a list line down to its title, and comparing titles for duplicates."""
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import unicodedata
 
-# Emoji and pictographic status markers. Arrows (U+2190..21FF) and letter-like symbols stay: they carry
-# meaning in titles ("A → B").
-_EMOJI_RANGES = (
-    (0x2300, 0x23FF),  # ⌛ ⏳ ⏰
-    (0x25A0, 0x25FF),  # ■ □ ● ▶
-    (0x2600, 0x27BF),  # ⚠ ✅ ✔ ❌ ☑ ☐
-    (0x2B00, 0x2BFF),  # ⬜ ⭐
-    (0x1F000, 0x1FAFF),  # 🔴 🟡 🟢 🚧 🔥 …
-)
-_EMOJI_JOINERS = {0xFE0E, 0xFE0F, 0x200D, 0x20E3}
-DONE_MARKERS = frozenset("✅✔☑✓☒")
-OPEN_CHECKBOX_MARKERS = frozenset("☐⬜")
+from bot.core.extraction.dates import find_due
+from bot.core.extraction.markup import SPACES, strip_emoji, strip_markup, tidy
 
-# Every pattern here is linear on a 200 KB line: inner runs exclude their own delimiter, so a failed
-# match cannot rescan the rest of the line from each start.
-_CODE_SPAN = re.compile(r"(`{1,3})([^`\n]+)\1(?!`)")
-_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\[\]\s]*\)")
-_BOLD = re.compile(
-    r"(?<![\w*])\*\*(?=[^\s*])([^*\n]+)(?<=[^\s*])\*\*(?![\w*])"
-    r"|(?<![\w_])__(?=[^\s_])([^_\n]+)(?<=[^\s_])__(?![\w_])"
+# Where trailing metadata starts in a title. Owner/due labels are unmistakable after any space; the
+# others only after a separator, so "Integration with Existing Systems: …" keeps its words.
+_SEPARATOR = r"(?:\s*[(\[,;|]\s*|\s+[-\u2013\u2014]\s+)"
+_META_START = re.compile(
+    r"(?:" + _SEPARATOR + r"|\s+)(?=(?:owners?|assignee|dri|due(?:\s+date)?|deadline)\s*[:=]|assigned\s+to\s)"
+    r"|" + _SEPARATOR + r"(?=(?:eta|target\s+date|priority|severity|status|evidence|systems?|"
+    r"affected\s+systems)\s*[:=])",
+    re.I,
 )
-_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+)(?<=[^\s*])\*(?![\w*])")
-_STRIKE = re.compile(r"~~(?=[^\s~])([^~\n]+)(?<=[^\s~])~~")
-_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-_PRIVATE = re.compile("[\ue000\ue001]")
-_NUMBER = re.compile(r"\d+")
-_STRAY_BOLD = re.compile(r"\*\*|(?<![\w_])__|__(?![\w_])")
+_MENTION = r"(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.])@[A-Za-z][\w.-]*)"
+_LEADING_MENTION = re.compile(r"^" + _MENTION + r"\s*(?::|-|\u2013|\u2014|\bto\b|\bwill\b)?\s+(?=\S)")
+# Possessive, and only ever applied to a title's last 300 characters: a line of "@a @a @a … x" must not
+# backtrack.
+_TRAILING_MENTIONS = re.compile(r"(?:[\s,(\u2013\u2014-]*+" + _MENTION + r"[)\s]*+)++$")
+_LEADING_PRIORITY = re.compile(r"^(?:[\[(]\s*P[0-3]\s*[\])]|P[0-3](?=[:\s]))\s*[:\u2013\u2014-]?\s+", re.I)
+_TRAILING_PRIORITY = re.compile(r"(?:\s*[\[(]\s*P[0-3]\s*[\])]|\s+[-\u2013\u2014]\s*P[0-3])\s*$", re.I)
+_BOX_PREFIX = re.compile(r"^\s*\[[ xX]\]\s*")
+_TAIL_JUNK = re.compile(r"[\s).,;:\]\u2013\u2014-]*")
+PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\]]*\]|\.{2,}|…|tbd|tbc|n/a|none)$", re.I)
+
 _CHECKBOX = re.compile(r"^\s*\[[ xX]?\]\s*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,9}[.)])\s+")
-_SPACES = re.compile(r"\s+")
-_TRAILING_SEPARATORS = " \t-\u2013\u2014:;,|/("
-_LEADING_SEPARATORS = " \t-\u2013\u2014:;,|"
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+")
 
 
-def is_emoji(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        code in _EMOJI_JOINERS
-        or (0x1F3FB <= code <= 0x1F3FF)
-        or any(lo <= code <= hi for lo, hi in _EMOJI_RANGES)
-    )
+def _strip_trailing_mentions(text: str) -> str:
+    head, tail = text[:-300], text[-300:]
+    return head + _TRAILING_MENTIONS.sub("", tail)
 
 
-def strip_emoji(text: str) -> str:
-    if text.isascii():
-        return text
-    return "".join(ch for ch in text if not is_emoji(ch))
-
-
-def without_code(text: str) -> str:
-    """The text with backtick spans blanked out, for word rules that must not read code."""
-    return _CODE_SPAN.sub(" ", text) if "`" in text else text
-
-
-def strip_markup(text: str) -> str:
-    """Remove bold/italic/strike markers and link targets, leaving backtick spans untouched."""
-    spans: list[str] = []
-    if "`" in text:
-        # Park code spans behind private-use placeholders so the markup rules cannot reach into them.
-        def park(match: re.Match[str]) -> str:
-            spans.append(match.group(0))
-            return f"\ue000{len(spans) - 1}\ue001"
-
-        text = _CODE_SPAN.sub(park, _PRIVATE.sub("", text))
-    if "[" in text:
-        text = _LINK.sub(r"\1", text)
-    if "~" in text:
-        text = _STRIKE.sub(r"\1", text)
-    if "*" in text or "_" in text:
-        text = _BOLD.sub(lambda m: m.group(1) or m.group(2) or "", text)
-        text = _ITALIC.sub(r"\1", text)
-        text = _STRAY_BOLD.sub("", text)
-    if spans:
-        text = _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
-    return text
-
-
-def tidy(text: str) -> str:
-    """Collapse whitespace and strip separators left dangling after metadata was cut away."""
-    text = _SPACES.sub(" ", text).strip().rstrip(_TRAILING_SEPARATORS).lstrip(_LEADING_SEPARATORS)
-    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
-        text = text[1:-1].strip()
-    return text
+def clean_title(text: str, today: datetime.date) -> str:
+    """An item's title from its line: no checkbox, emoji, markup, leading or trailing owner mention,
+    priority tag, or trailing owner/due/status fields. "" when only a placeholder ("[Action 1]") is left.
+    `today` is needed to recognise a trailing "by Oct 12" as a date."""
+    title = _BOX_PREFIX.sub("", strip_markup(strip_emoji(text)).strip())
+    cut = len(title)
+    meta = _META_START.search(title)
+    if meta and meta.start() > 0:
+        cut = meta.start()
+    due = find_due(title[:cut], today)
+    if due is not None and due.date is not None and due.start > 0:
+        if _TAIL_JUNK.fullmatch(_strip_trailing_mentions(title[due.end : cut])):
+            cut = due.start
+    title = title[:cut]
+    lead = _LEADING_MENTION.match(title)
+    if lead and title[lead.end() :].strip():
+        rest = title[lead.end() :]
+        title = rest[:1].upper() + rest[1:]
+    trimmed = _strip_trailing_mentions(title)
+    if tidy(trimmed):
+        title = trimmed
+    title = tidy(_TRAILING_PRIORITY.sub("", _LEADING_PRIORITY.sub("", tidy(title))))
+    return "" if PLACEHOLDER_TITLE.match(title) else title
 
 
 def normalise_title(title: str) -> str:
@@ -98,7 +72,7 @@ def normalise_title(title: str) -> str:
     text = strip_emoji(text)
     text = _CHECKBOX.sub("", _LIST_MARKER.sub("", text))
     text = _PUNCTUATION.sub(" ", text.lower())
-    return _SPACES.sub(" ", text).strip()
+    return SPACES.sub(" ", text).strip()
 
 
 def similar_titles(a: str, b: str) -> bool:
