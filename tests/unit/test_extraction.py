@@ -394,6 +394,12 @@ def test_document_severity_forms(text: str, severity: str | None):
     assert _extract(f"# Post-mortem\n\n{text}\n").severity == severity
 
 
+def test_a_placeholder_severity_does_not_hide_the_real_one():
+    assert _extract("**Severity**: [P0/P1/P2/P3]\n\nSeverity: P1\n").severity == "P1"
+    assert _extract("Severity: TBD\nSeverity: P0\n") == _extract("Severity: P0\n")  # and no warning
+    assert _extract("Severity: P2\nSeverity: P0\n").severity == "P2"  # the first readable one wins
+
+
 def test_unreadable_severity_warns():
     result = _extract("Severity: SEV-2\n")
     assert result.severity is None

@@ -2,8 +2,9 @@
 
 What becomes an item (everything else -- headings, WHY answers, evidence bullets, prose -- does not):
 
-* every checkbox line (`- [ ]`, `- [x]`, `☐`) and every list line that opens with a status emoji
-  (✅ 🔴 🟡 ⚠️ …), in any section except success criteria (there they are criteria);
+* every checkbox line (`- [ ]`, `- [x]`, `☐`), in any section except success criteria (there they are
+  criteria), and every list line that opens (or, for ✅, ends) with a status emoji (🔴 🟡 ⚠️ …) outside
+  narrative and evidence sections, where emoji are legends and retrospective notes;
 * every top-level list line in an action section (Action Items, Remediation Plan, Next Steps, Tasks,
   Recommendations, Follow-ups, …), except group labels ending in ":" and field lines ("Owner: …");
 * a line opening with Critical Fix:/Fix:/Investigation:/Prevention:/Detection:/Monitoring: inside an
@@ -24,6 +25,12 @@ work to track. A plain bullet is a description of a measure, not a task.
 
 Success criteria (Success Criteria, SUCCESS CRITERIA FOR CLOSURE, Validation/Acceptance Criteria) attach
 to every item under the criteria heading's parent heading -- all items, for a top-level criteria section.
+
+Evidence sections never make items; a bullet's references (path:L10-L20, file.py:465, commit hashes,
+tests/x.py::test_y) go to the items whose id it names ("WH-1: `ack.py:L40-L72`"). An item's own text,
+including its nested bullets, is its evidence otherwise.
+
+The document's severity is its first readable "Severity:" (or document-level "Priority:") line.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from bot.core.extraction import fields, tables
 from bot.core.extraction.document import normalise_newlines
 from bot.core.extraction.items import Draft, EvidenceNote, Findings, Path, assemble
 from bot.core.extraction.markdown import Heading, ListLine, TableBlock, TextLine, leading_status, tokenize
-from bot.core.extraction.markup import strip_emoji, strip_markup, tidy
+from bot.core.extraction.markup import PLACEHOLDER, strip_emoji, strip_markup, tidy
 from bot.core.extraction.model import Extraction
 from bot.core.extraction.sections import SectionKind, classify, clean_heading, parse_label
 from bot.core.extraction.titles import PLACEHOLDER_TITLE, clean_title
@@ -116,7 +123,7 @@ class _Walker:
         self.found = Findings()
         self.headings: list[HeadingState] = []
         self.label: tuple[str, SectionKind] | None = None  # a heading-like label line under a heading
-        self.severity_seen = False
+        self.severity_warned = False
         self.frames: list[Frame] = []
         self.target: Draft | None = None  # where indented continuation lines go
         self.seen_content = False
@@ -306,13 +313,14 @@ class _Walker:
         severity = _SEVERITY_LINE.match(plain)
         if severity:
             value = severity.group("value").strip()
-            if not self.severity_seen and value:
-                self.severity_seen = True
+            if value and self.found.severity is None:
+                # "P0/P1/P2/P3" and "[P0]" are template placeholders, not a severity.
                 levels = set(re.findall(r"(?<![A-Za-z0-9])[Pp]([0-3])(?![A-Za-z0-9])", value))
                 found = fields.priority_value(value) if len(levels) <= 1 else None
                 if found is not None:
                     self.found.severity = found[0]
-                elif len(levels) <= 1 and not value.startswith("["):
+                elif len(levels) <= 1 and not PLACEHOLDER.match(value) and not self.severity_warned:
+                    self.severity_warned = True
                     expected = "expected P0-P3 or critical/high/medium/low"
                     self.found.warnings.append((line, f"could not read severity '{value[:40]}'; {expected}"))
             return bool(value)
