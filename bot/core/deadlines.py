@@ -57,7 +57,9 @@ def parse_deadline(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     local_now = now.astimezone(tz)
     try:
         found = _parse(raw, local_now, tz)
-    except ValueError:
+        if found is not None:
+            found.astimezone(UTC)  # years past 9999 only overflow here
+    except (ValueError, OverflowError):
         found = None
     if found is None:
         shown = (text or "").replace("`", "'")[:60].replace("&", "&amp;").replace("<", "&lt;")
