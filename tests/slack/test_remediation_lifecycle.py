@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.slack.ids import ItemInput, View
 from tests.fakes.signing import checkboxes, plain_value
 from tests.slack.item_steps import count, create, domain_snapshot, events, item, refused, run
@@ -221,3 +223,18 @@ def test_status_at_creation_and_defaults(bot, slack, settings_overrides):
     assert (found.mrr_at_risk, found.kind, found.incident_id) == (50000, "detective", "INC-20261123-001")
     assert found.deadline == datetime(2026, 11, 26, 14, 0, tzinfo=UTC), "P1 default: 72 h"
     assert count(bot, "remediation_item") == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [{"allow_self_validation": True, "monthly_revenue": 200000}])
+def test_self_validation_when_allowed_and_mrr_from_monthly_revenue(bot, slack, fake_slack):
+    item_id = create(
+        slack, '"Own fix" --priority P0 --owner <@UALICE|alice> --status in_progress', user="UALICE"
+    )
+    assert item(bot, item_id).mrr_at_risk == 20000, "P0: 10 % of MONTHLY_REVENUE"
+    run(slack, f'prevent {item_id} "Added a regression test"', user="UALICE")
+    run(slack, f"track {item_id} --status completed", user="UALICE")
+    assert slack.command("/remediate", f"validate {item_id}", user="UALICE").status == 200
+    values = {ItemInput.OUTCOME.value: {ItemInput.OUTCOME.value: radio("pass")}}
+    reply = slack.view_submission(View.ITEM_VALIDATE.value, values, user="UALICE")
+    assert not reply.json(), reply.text
+    assert item(bot, item_id).validated_by == "UALICE"
