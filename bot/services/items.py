@@ -504,9 +504,19 @@ def validate_item(
                 raise FieldProblem("Record at least one prevention measure before validating.", "prevention")
         elif not reason:
             raise FieldProblem("Say why the validation failed; the owner gets it with the item.", "reason")
-        item.criteria = [
-            {**c, "done": i in ticks or bool(c.get("done"))} for i, c in enumerate(item.criteria)
-        ]
+        before = [bool(c.get("done")) for c in item.criteria]
+        item.criteria = [{**c, "done": i in ticks} for i, c in enumerate(item.criteria)]
+        if [bool(c["done"]) for c in item.criteria] != before:
+            met = ", ".join(str(i + 1) for i in sorted(ticks)) or "none"
+            _event(
+                session,
+                item,
+                now,
+                actor.id,
+                "checklist",
+                f"Success criteria met: {met} ({len(ticks)}/{len(item.criteria)})",
+                {"ticked": sorted(ticks), "of": len(item.criteria)},
+            )
         _prevention(session, item, now, actor, prevention)
         for kind, ref, note in evidence:
             _evidence(session, item, now, actor, kind, ref, note)

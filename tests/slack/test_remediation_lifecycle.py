@@ -123,6 +123,7 @@ def test_create_update_note_block_unblock_complete_validate_with_every_step_on_t
         ("evidence", "UBOB", None),
         ("evidence", "UBOB", None),
         ("status", "UBOB", "completed"),
+        ("checklist", "UCAROL", None),
         ("prevention", "UCAROL", None),
         ("evidence", "UCAROL", None),
         ("validated", "UCAROL", "validated"),
