@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ class Metrics:
             ["command", "subcommand", "outcome"],
             registry=self.registry,
         )
-        self.actions = Counter(
+        self.actions = _ActionCounter(
             "remediate_actions_total",
             "Interactive actions and views handled",
             ["kind", "id", "outcome"],
@@ -72,6 +73,28 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+_counted_here: contextvars.ContextVar[bool] = contextvars.ContextVar("action_counted", default=False)
+
+
+class _ActionCounter(Counter):
+    """remediate_actions_total. A listener may count the request it handles itself (with an outcome only it
+    knows, such as ``repeat``); this notes that it did, so the app's count of every request
+    (`bot.slack.observability`) does not count that request again."""
+
+    def labels(self, *labelvalues: Any, **labelkwargs: Any) -> Any:
+        _counted_here.set(True)
+        return super().labels(*labelvalues, **labelkwargs)
+
+
+def begin_request() -> None:
+    """Start of a Slack request (same thread as its listener): nothing counted for it yet."""
+    _counted_here.set(False)
+
+
+def counted_by_listener() -> bool:
+    return _counted_here.get()
 
 
 class _OutboxCollector:

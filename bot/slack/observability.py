@@ -6,7 +6,8 @@ Outcomes: ``ok``; ``refused`` (a listener or the workspace guard said no: set ``
 "refused"`` in a listener to report it); ``duplicate`` (a repeated delivery, see `bot.slack.dedupe`);
 ``error`` (the app's error handler ran); ``unauthorized`` (bad signature or stale timestamp); ``unhandled``
 (no listener matched). Slash commands are counted by sub-command where they are routed
-(`bot.slack.listeners.commands.base`); this counts everything else.
+(`bot.slack.listeners.commands.base`); a listener may count its own request with an outcome only it knows
+(``deps.metrics.actions.labels(...)``), and then it is not counted here again; this counts the rest.
 """
 
 from __future__ import annotations
@@ -20,20 +21,21 @@ from slack_bolt.request import BoltRequest
 
 from bot.deps import InstrumentedWebClient
 from bot.logs import new_request_id
-from bot.metrics import Metrics
+from bot.metrics import Metrics, begin_request, counted_by_listener
 
 log = logging.getLogger("bot.slack.requests")
 
 
 def describe(body: dict[str, Any]) -> tuple[str, str]:
-    """(kind, id) of a Slack payload: ``("block_actions", action_id)``, ``("view_submission",
+    """(kind, id) of a Slack payload: ``("block_action", action_id)``, ``("view_submission",
     callback_id)``, ``("event", event type)``, ``("command", "/remediate")``, ..."""
     kind = str(body.get("type") or ("command" if body.get("command") else "unknown"))
     if kind == "command":
         return kind, str(body.get("command"))
     if kind in ("block_actions", "block_suggestion", "interactive_message"):
         actions = body.get("actions") or [{}]
-        return kind, str((actions[0] or {}).get("action_id") or body.get("action_id") or "-")
+        ident = str((actions[0] or {}).get("action_id") or body.get("action_id") or "-")
+        return ("block_action" if kind == "block_actions" else kind), ident
     if kind in ("view_submission", "view_closed"):
         return kind, str((body.get("view") or {}).get("callback_id") or "-")
     if kind in ("shortcut", "message_action"):
@@ -93,6 +95,7 @@ class ObservedApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if req.mode == "socket_mode":
             new_request_id()  # HTTP requests got theirs in the WSGI app, which also returns it as a header
+        begin_request()
         started = time.perf_counter()
         resp = super().dispatch(req)
         body = req.body if isinstance(req.body, dict) else {}
@@ -101,7 +104,7 @@ class ObservedApp(App):
         if kind == "command" and outcome in ("refused", "unauthorized"):
             # Turned away before routing (workspace guard, signature); routed commands count themselves.
             self.metrics.commands.labels(command=ident, subcommand="-", outcome=outcome).inc()
-        elif kind not in ("command", "url_verification", "unknown"):
+        elif kind not in ("command", "url_verification", "unknown") and not counted_by_listener():
             # An id no listener knows (crafted payloads) is not a label value: it would grow without bound.
             label = ident if outcome not in ("unhandled", "unauthorized") else "unknown"
             self.metrics.actions.labels(kind=kind, id=label, outcome=outcome).inc()

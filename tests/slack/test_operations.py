@@ -94,7 +94,7 @@ def test_metrics_cover_every_family_after_some_traffic(
     assert _value(s, "remediate_actions_total", kind="event", id="app_home_opened", outcome="ok") == 1
     assert _value(s, "remediate_actions_total", kind="event", id="app_home_opened", outcome="duplicate") == 1
     assert _value(s, "remediate_actions_total", kind="event", id="app_home_opened", outcome="error") == 1
-    assert _value(s, "remediate_actions_total", kind="block_actions", id="unknown", outcome="unhandled") == 1
+    assert _value(s, "remediate_actions_total", kind="block_action", id="unknown", outcome="unhandled") == 1
     assert _value(s, "remediate_slack_api_calls_total", method="views.publish") == 2
     assert _value(s, "remediate_slack_api_calls_total", method="chat.postMessage") >= 1
     assert _value(s, "remediate_slack_api_errors_total", method="views.publish", error="internal_error") == 1
@@ -106,6 +106,24 @@ def test_metrics_cover_every_family_after_some_traffic(
     assert _value(s, "remediate_job_duration_seconds_count", job="probe") == 1
     assert _value(s, "remediate_escalations_fired_total", kind="overdue", level="2") == 1
     assert "# TYPE remediate_job_duration_seconds histogram" in text
+
+
+def test_an_action_its_listener_counts_is_counted_once(
+    bot: BotHarness, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    from bot.slack.ids import Action
+    from tests.slack.incident_steps import declare, press, wait_card
+
+    inc = declare(slack, fake_slack, bot, user="UBOB", commander="UBOB")
+    press(slack, Action.INCIDENT_ACK, wait_card(fake_slack, inc.id), user="UBOB")
+    with urllib.request.urlopen(bot.url + "/metrics") as resp:
+        s = _samples(resp.read().decode())
+    presses = {
+        dict(labels)["outcome"]: value
+        for (name, labels), value in s.items()
+        if name == "remediate_actions_total" and dict(labels)["id"] == Action.INCIDENT_ACK.value
+    }
+    assert sum(presses.values()) == 1, presses
 
 
 # ---- request ids --------------------------------------------------------------------------------------
@@ -252,6 +270,31 @@ def test_sigterm_lets_the_in_flight_request_finish_then_exits_0(
     messages = [r["msg"] for r in proc.log_records()]
     assert any("SIGTERM" in m for m in messages)
     assert messages[-1] == "stopped cleanly"
+
+
+@pytest.mark.slow
+def test_the_scheduler_role_runs_the_jobs_and_serves_no_slack_requests(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    port = free_port()
+    env = bot_env(f"sqlite:///{tmp_path / 'bot.db'}", fake_slack.url, port=port)
+    proc = BotProcess(["scheduler"], env, tmp_path, "scheduler").start()
+    try:
+
+        def ran(job: str) -> bool:
+            return any(r["msg"].startswith(f"job {job} at ") for r in proc.log_records())
+
+        fake_slack.wait_for(
+            lambda: ran("escalations") and ran("reminders"), timeout=30, message="the catch-up runs"
+        )
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        code = proc.terminate()
+    assert code == 0, proc.stderr()[-2000:]
+    messages = [r["msg"] for r in proc.log_records()]
+    assert any(m.startswith("scheduler started with jobs: ") for m in messages)
+    assert not any(m.startswith("HTTP server listening") for m in messages)
 
 
 def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
