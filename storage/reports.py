@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -59,11 +59,24 @@ def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[An
 
 
 def overdue_candidates(
-    session: Session, *, now: datetime, statuses: Sequence[str], earliest: dict[str, timedelta]
+    session: Session,
+    *,
+    now: datetime,
+    statuses: Sequence[str],
+    earliest: dict[str, timedelta],
+    last_level: dict[str, int],
+    alert_kind: str,
 ) -> list[Row[Any]]:
-    """Open items past their deadline by at least the earliest escalation threshold of their priority."""
+    """Open items past their deadline by at least the earliest escalation threshold of their priority,
+    except those whose ladder is done (the last level of their priority has fired): a long-overdue
+    backlog costs one index probe per item, not a load of its alerts on every sweep."""
     if not earliest:
         return []
+    done = exists().where(
+        col(Alert.subject_id) == col(Item.id),
+        col(Alert.kind) == alert_kind,
+        col(Alert.level) == case(last_level, value=col(Item.priority), else_=literal(-1)),
+    )
     per_priority = [
         and_(col(Item.priority) == p, col(Item.deadline) <= now - after) for p, after in earliest.items()
     ]
@@ -82,6 +95,7 @@ def overdue_candidates(
             col(Item.status).in_(statuses),
             col(Item.deadline) <= now - min(earliest.values()),
             or_(*per_priority),
+            not_(done),
         )
         .order_by(col(Item.deadline), col(Item.id))
     )

@@ -124,6 +124,15 @@ def earliest_threshold(thresholds: Thresholds) -> dict[str, timedelta]:
     return out
 
 
+def last_levels(thresholds: Thresholds) -> dict[str, int]:
+    """Per priority, the highest level it can reach (its ladder is done once that one fired)."""
+    out: dict[str, int] = {}
+    for level, per_priority in thresholds.items():
+        for priority in per_priority:
+            out[priority] = max(out.get(priority, 0), level)
+    return out
+
+
 def mentions_for(level: int, owner_id: str | None, targets: Mapping[int, Iterable[str]]) -> list[str]:
     """Who a level's channel post mentions: the owner, then the people of every level up to this one."""
     out: list[str] = []

@@ -28,6 +28,7 @@ from bot.core.escalation import (
     AlertView,
     earliest_threshold,
     hours_overdue,
+    last_levels,
     levels_to_fire,
     mentions_for,
     next_level,
@@ -107,7 +108,12 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
     thresholds = settings.escalation_thresholds
     with deps.uow(readonly=True) as session:
         rows = reports.overdue_candidates(
-            session, now=now, statuses=OPEN_STATUSES, earliest=earliest_threshold(thresholds)
+            session,
+            now=now,
+            statuses=OPEN_STATUSES,
+            earliest=earliest_threshold(thresholds),
+            last_level=last_levels(thresholds),
+            alert_kind=KIND,
         )
         existing = alert_store.alerts_for(session, subject_ids=[r.id for r in rows], kind=KIND)
         session.expunge_all()  # keep the loaded alerts readable after the read-only unit of work ends
