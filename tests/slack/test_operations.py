@@ -3,6 +3,7 @@ foreign workspaces, graceful shutdown, configuration errors and Socket Mode."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.request
@@ -179,10 +180,19 @@ def test_json_logs_carry_one_request_id_from_the_request_to_its_slack_calls(
         driver = SlackDriver(proc.url, SIGNING_SECRET, fake=fake_slack)
         help_reply = driver.command("/remediate", "help")
         home_reply = driver.event(_home_opened())
-        assert help_reply.status == home_reply.status == 200
+        track_reply = driver.command(
+            "/remediate", 'track new "Add a health alert" --priority P2 --owner <@UBOB|bob>'
+        )
+        assert help_reply.status == home_reply.status == track_reply.status == 200
         help_id, home_id = help_reply.header("X-Request-Id"), home_reply.header("X-Request-Id")
-        assert help_id and home_id and help_id != home_id
+        track_id = track_reply.header("X-Request-Id")
+        assert help_id and home_id and track_id and len({help_id, home_id, track_id}) == 3
         fake_slack.wait_for(lambda: fake_slack.home("UALICE"))
+        fake_slack.wait_for(lambda: fake_slack.posts(), message="the new item's messages to be sent")
+        fake_slack.wait_for(
+            lambda: any(re.match(r"outbox \d+: chat.postMessage sent", r["msg"]) for r in proc.log_records()),
+            message="the sender to log what it sent",
+        )
     finally:
         assert proc.terminate() == 0
     records = proc.log_records()  # fails on any line that is not JSON
@@ -193,6 +203,9 @@ def test_json_logs_carry_one_request_id_from_the_request_to_its_slack_calls(
     assert any(m.startswith("slack command /remediate -> 200 (ok)") for m in by_id[help_id]), by_id[help_id]
     assert any(m.startswith("slack event app_home_opened -> 200 (ok)") for m in by_id[home_id])
     assert any(m.startswith("slack views.publish ok") for m in by_id[home_id]), by_id[home_id]
+    # A message the command queued is sent later, by the sender thread, under the command's request id.
+    assert any(m.startswith("slack chat.postMessage ok") for m in by_id[track_id]), by_id[track_id]
+    assert any(re.match(r"outbox \d+: chat.postMessage sent", m) for m in by_id[track_id]), by_id[track_id]
 
 
 # ---- repeated deliveries and foreign workspaces -------------------------------------------------------
