@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core.durations import PRIORITIES, PriorityDurations
 from bot.core.errors import UserError
+from bot.core.mrkdwn import date
 
 KINDS = ("corrective", "preventative", "detective")
 EVIDENCE_KINDS = ("code", "commit", "test", "link")
@@ -186,9 +187,8 @@ def check_deadline(deadline: datetime, now: datetime, *, force: bool) -> None:
     if deadline.tzinfo is None:
         raise ValueError("deadline must be timezone-aware")
     if deadline < now and not force:
-        shown = deadline.strftime("%Y-%m-%d %H:%M UTC")
         raise UserError(
-            f"The deadline {shown} is in the past. Give a future one, or add --force to back-fill."
+            f"The deadline {date(deadline)} is in the past. Give a future one, or add --force to back-fill."
         )
 
 

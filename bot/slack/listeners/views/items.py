@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -27,6 +28,8 @@ from bot.slack.ids import ItemInput, View
 from bot.slack.item_surfaces import Surface, publish_home, queue_redraw, redraw
 
 log = logging.getLogger(__name__)
+
+_DATE_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 
 
 class FieldError(UserError):
@@ -62,7 +65,8 @@ def _meta(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _errors(field: str, message: str) -> dict[str, Any]:
-    plain = message.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "")
+    plain = _DATE_TOKEN.sub(r"\1", message)  # a modal's error is plain text: show a date token's fallback
+    plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "")
     return {"response_action": "errors", "errors": {field: plain[:300]}}
 
 
