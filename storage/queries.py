@@ -123,7 +123,7 @@ def lease_outbox(
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,  # type: ignore[arg-type]
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < lease_now),  # type: ignore[union-attr,operator]
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < lease_now),  # type: ignore[union-attr,operator,arg-type]
             not_(behind_a_retry),
         )
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
