@@ -8,7 +8,6 @@ import datetime
 import json
 import pathlib
 import re
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -143,18 +142,16 @@ def test_crlf_fixture_has_crlf_bytes_and_reads_like_its_lf_version():
     assert extract(raw.decode("utf-8"), today=TODAY) == extract(lf, today=TODAY)
 
 
-def test_a_200_kb_document_extracts_well_under_a_second():
+@pytest.mark.timeout(30)  # a hang guard only; the speed itself is measured by the benchmarks
+def test_a_200_kb_document_extracts():
     parts = [check_document(p.read_bytes()) for p in sorted(FIXTURES.iterdir()) if p.is_file()]
     text = ""
     while len(text.encode("utf-8")) < 195_000:
         text += "\n\n".join(parts) + "\n\n"
     text = text.encode("utf-8")[:200_000].decode("utf-8", errors="ignore")
     check_document(text)
-    start = time.perf_counter()
     result = extract(text, today=TODAY)
-    elapsed = time.perf_counter() - start
     assert result.items
-    assert elapsed < 1.0, f"{elapsed:.2f}s"
 
 
 @pytest.mark.parametrize(
@@ -170,12 +167,9 @@ def test_a_200_kb_document_extracts_well_under_a_second():
     ],
     ids=["mentions", "brackets", "bold", "backticks", "parens", "due-words", "whitespace"],
 )
-def test_pathological_200_kb_lines_stay_fast(line: str):
-    # Each runs in well under half a second; a quadratic pattern would take minutes. The slack is for
-    # loaded CI machines.
-    start = time.perf_counter()
+@pytest.mark.timeout(30)  # a quadratic pattern would take minutes; the benchmarks measure the speed
+def test_pathological_200_kb_lines_finish(line: str):
     extract(line, today=TODAY, known_users={"alice": "U1"})
-    assert time.perf_counter() - start < 2.0
 
 
 # --------------------------------------------------------------------------------------- check_document
