@@ -350,33 +350,38 @@ def _pid_of(worker_id: str) -> int:
     return int(worker_id.rsplit("-", 2)[1])  # hostname-pid-random (bot.deps.new_worker_id)
 
 
+def _lease_holders(engine: Engine) -> Counter[str]:
+    """Worker id -> how many queued messages it has leased and not sent yet."""
+    with Session(engine) as session:
+        return Counter(
+            session.scalars(
+                select(OutboxMessage.leased_by).where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.leased_by.is_not(None),  # type: ignore[union-attr]
+                )
+            ).all()
+        )
+
+
 def _kill_the_sender_stuck_on_slack(
     engine: Engine, procs: list[BotProcess], timeout: float = 20.0
 ) -> BotProcess:
-    """Wait until one of `procs` holds leases on queued messages and is stuck in a slow Slack call, then
-    SIGKILL it. Returns the killed process."""
+    """Wait until one of `procs` holds leases on queued messages and makes no progress with them (it is
+    inside the Slack call the fake is holding), then SIGKILL it. Returns the killed process."""
     import time
 
     by_pid = {p.pid: p for p in procs}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with Session(engine) as session:
-            holders = Counter(
-                session.scalars(
-                    select(OutboxMessage.leased_by).where(
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.leased_by.is_not(None),  # type: ignore[union-attr]
-                    )
-                ).all()
-            )
-        stuck = [w for w in holders if _pid_of(w) in by_pid]
+        before = _lease_holders(engine)
+        time.sleep(0.3)
+        after = _lease_holders(engine)
+        stuck = [w for w, n in after.items() if _pid_of(w) in by_pid and before.get(w) == n]
         if stuck:
-            time.sleep(0.5)  # it is now inside the call the fake is holding
-            victim = by_pid[_pid_of(max(stuck, key=lambda w: holders[w]))]
+            victim = by_pid[_pid_of(max(stuck, key=lambda w: after[w]))]
             victim.kill()
             return victim
-        time.sleep(0.02)
-    raise AssertionError("no process started delivering the job's messages")
+    raise AssertionError("no process got stuck delivering the job's messages")
 
 
 @pytest.fixture
