@@ -91,10 +91,12 @@ def create_item_in(
     note: str | None = None,
     mrr_at_risk: float | None = None,
     force: bool = False,
+    notify_owner: bool = True,
 ) -> RemediationItem:
     """Validate, allocate the id, add the item and its timeline entry, and queue the owner's DM.
 
     Runs inside the caller's unit of work and never commits. Raises UserError (nothing added) on bad input.
+    `notify_owner=False` leaves the DM to the caller (one message for many items created at once).
     """
     title = rules.clean_title(title)
     priority = rules.parse_priority(priority)
@@ -168,7 +170,7 @@ def create_item_in(
     if note:
         item.last_progress_at = now
         event(session, item, now, actor_id, "note", escape(note), {"text": note})
-    if owner_id:
+    if owner_id and notify_owner:
         notices.notify(
             session,
             now=now,
