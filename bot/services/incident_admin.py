@@ -14,10 +14,10 @@ from bot.core.errors import Forbidden, UserError
 from bot.core.mrkdwn import escape, user
 from bot.core.permissions import may_run_incident
 from bot.deps import Deps
-from bot.services import incident_messages as msgs
 from bot.services.incident_cards import close_incident, post_in_thread, refresh_cards, refuse_closed, require
 from bot.services.incidents import Outcome
 from bot.services.permissions import is_admin
+from bot.slack.blocks import incident_messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident, RemediationItem, TimelineEvent

@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.core import incidents as rules
 from bot.core.errors import NotFound, UserError
 from bot.core.mrkdwn import date
-from bot.services import incident_messages as msgs
 from bot.services import outbox
+from bot.slack.blocks import incident_messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident

@@ -24,9 +24,9 @@ from bot.config import Settings, split_mentions
 from bot.core import incidents as rules
 from bot.core.mrkdwn import users
 from bot.deps import Deps
-from bot.services import incident_messages as msgs
 from bot.services import outbox
 from bot.services.incident_cards import clocks_for, close_incident, post_in_thread
+from bot.slack.blocks import incident_messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident

@@ -9,11 +9,11 @@ from bot.core import postmortem
 from bot.core.errors import UserError
 from bot.core.mrkdwn import date, escape, user
 from bot.deps import Deps
-from bot.services import incident_messages as msgs
 from bot.services import outbox
 from bot.services.incident_cards import post_in_thread, require
 from bot.services.items import create_item_in
 from bot.services.users import user_timezone
+from bot.slack.blocks import incident_messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident, RemediationItem

@@ -24,7 +24,6 @@ from bot.core.durations import format_duration
 from bot.core.errors import UserError
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.deps import Deps
-from bot.services import incident_messages as msgs
 from bot.services import outbox
 from bot.services.incident_cards import (
     card_ref,
@@ -34,6 +33,7 @@ from bot.services.incident_cards import (
     refuse_closed,
     require,
 )
+from bot.slack.blocks import incident_messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident

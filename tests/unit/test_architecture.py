@@ -9,8 +9,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Modules `path` imports; `runtime_only` leaves out ``if TYPE_CHECKING:`` imports (annotations)."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+                node.body = []
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -44,8 +49,26 @@ def test_storage_does_not_import_the_bot():
 
 
 def test_services_do_not_import_the_slack_layer():
+    """Services may use the pure parts of the Slack layer (ids, Block Kit builders) to queue messages, but
+    never listeners, the app or the sender."""
+    allowed = re.compile(r"^bot\.slack\.(ids|blocks)(\.|$)")
     for path in _files("bot/services"):
-        bad = sorted(m for m in _imports(path) if m.startswith("bot.slack") or m.startswith("slack_bolt"))
+        bad = sorted(
+            m
+            for m in _imports(path)
+            if (m.startswith("bot.slack") and not allowed.match(m)) or m.startswith("slack_bolt")
+        )
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_block_builders_are_pure():
+    """Builders take plain data and return blocks: no services, queries, sessions or Slack calls."""
+    forbidden = re.compile(
+        r"^(bot\.(services|slack\.listeners|slack\.app|slack\.notifier|jobs)"
+        r"|storage\.(db|queries|items|incidents|reports|alerts)|slack_bolt|slack_sdk\.web|sqlmodel|sqlalchemy)"
+    )
+    for path in _files("bot/slack/blocks"):
+        bad = sorted(m for m in _imports(path, runtime_only=True) if forbidden.match(m))
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core import postmortem
-from bot.services import incident_messages as msgs
 from bot.services.incident_cards import clocks_for
+from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks import incidents as views
-from bot.slack.ids import Action
 from storage.models import Incident, RemediationItem
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
 from tests.support import make_settings
@@ -46,13 +45,6 @@ def _mrkdwn(node) -> list[str]:
         return []
     own = [node["text"]] if node.get("type") == "mrkdwn" else []
     return own + [t for v in node.values() for t in _mrkdwn(v)]
-
-
-def test_button_ids_are_the_ids_modules():
-    assert msgs.ActionIds.ACK == Action.INCIDENT_ACK.value
-    assert msgs.ActionIds.UPDATE == Action.INCIDENT_UPDATE.value
-    assert msgs.ActionIds.RESOLVE == Action.INCIDENT_RESOLVE.value
-    assert msgs.ActionIds.ADD_ACTION_ITEM == Action.INCIDENT_ADD_ACTION_ITEM.value
 
 
 def test_every_message_stays_within_block_kit_limits_and_escapes_what_people_typed():

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.item_messages import ActionIds, notice
 from bot.services.item_reports import HomeData, Page, Section, StatusBoard
 from bot.slack.blocks.item_lists import home_view, list_reply, status_view
 from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
+from bot.slack.blocks.item_text import notice
 from bot.slack.blocks.items import card_modal, item_card
-from bot.slack.ids import Action
 from bot.slack.text import from_slack, split_id
 from storage.models import RemediationItem, TimelineEvent
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
@@ -52,10 +51,6 @@ def events(n: int = 5) -> list[TimelineEvent]:
         TimelineEvent(subject_id="P0-20261123-001", at=NOW, actor_id="UBOB", kind="note", summary="s" * 3000)
         for _ in range(n)
     ]
-
-
-def test_action_ids_of_queued_messages_are_the_slack_ids():
-    assert ActionIds.ITEM_OPEN == Action.ITEM_OPEN.value
 
 
 @pytest.mark.parametrize("status", ["identified", "in_progress", "blocked", "completed", "validated"])

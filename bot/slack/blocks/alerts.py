@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.durations import format_duration
 from bot.core.escalation import LEVEL_NAMES, PRIORITY_LABELS, AlertView
 from bot.core.impact import money
-from bot.services.item_messages import open_button
-from bot.services.reminders import DueSoon
 from bot.slack.blocks.format import date, escape, truncate, user, users
+from bot.slack.blocks.item_text import open_button
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, AlertInput, View, keyed
+
+if TYPE_CHECKING:
+    from bot.services.reminders import DueSoon
 
 Blocks = list[dict[str, Any]]
 MAX_LISTED = 40  # item lines in a grouped alert; with the head and tail blocks well inside 50

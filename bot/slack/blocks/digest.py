@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from bot.core.digest import Digest, DigestIncident, DigestItem, RiskLine, Section
 from bot.core.lifecycle import IN_PROGRESS, LABELS, VALIDATED
-from bot.services.item_messages import open_button
 from bot.slack.blocks.format import date, escape, truncate, user
+from bot.slack.blocks.item_text import open_button
 from bot.slack.blocks.replies import context, section
 
 Blocks = list[dict[str, Any]]

@@ -1,8 +1,7 @@
 """The messages incidents send: the card, status updates, pages, escalations, nudges and close-outs.
 
 Pure builders (plain data in, fallback text and Block Kit out); the services queue what they return.
-They live beside the services rather than in `bot.slack.blocks` because jobs queue them too, and neither
-services nor jobs import the Slack layer. Every time is a ``<!date>`` token; every text people typed is
+Every time is a ``<!date>`` token; every text people typed is
 escaped.
 """
 
@@ -24,19 +23,10 @@ from bot.core.incidents import (
     measures,
 )
 from bot.core.mrkdwn import date, escape, truncate, user, users
+from bot.slack.ids import Action
 from storage.models import Incident, RemediationItem
 
 Blocks = list[dict[str, Any]]
-
-
-class ActionIds:
-    """The action ids the incident buttons carry. They are bot.slack.ids.Action's values, which services may
-    not import; tests/unit/test_incident_messages.py keeps the two equal."""
-
-    ACK = "incident_ack"
-    UPDATE = "incident_update"
-    RESOLVE = "incident_resolve"
-    ADD_ACTION_ITEM = "incident_add_action_item"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -115,7 +105,7 @@ def clocks_text(inc: Incident, clocks: IncidentClocks) -> str:
     return f"*Clocks ({sev}):* " + " · ".join(parts) if parts else ""
 
 
-def card(inc: Incident, clocks: IncidentClocks, *, ids: type[ActionIds] = ActionIds) -> tuple[str, Blocks]:
+def card(inc: Incident, clocks: IncidentClocks) -> tuple[str, Blocks]:
     """The announcement, kept current in place: what, how bad, who, where it stands, and the clocks."""
     sev = SEVERITY[inc.severity]
     if inc.acknowledged_at is not None:
@@ -150,9 +140,9 @@ def card(inc: Incident, clocks: IncidentClocks, *, ids: type[ActionIds] = Action
     if inc.status in ACTIVE_STATUSES:
         buttons = []
         if inc.acknowledged_at is None:
-            buttons.append(_button("Acknowledge", ids.ACK, inc.id, "primary"))
-        buttons.append(_button("Post update", ids.UPDATE, inc.id))
-        buttons.append(_button("Resolve", ids.RESOLVE, inc.id, "danger"))
+            buttons.append(_button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary"))
+        buttons.append(_button("Post update", Action.INCIDENT_UPDATE, inc.id))
+        buttons.append(_button("Resolve", Action.INCIDENT_RESOLVE, inc.id, "danger"))
         blocks.append({"type": "actions", "block_id": f"incident-card:{inc.id}", "elements": buttons})
     text = (
         f":rotating_light: {inc.id} ({inc.severity}, {status_label(inc.status)}): {escape(inc.title)} — "
@@ -199,7 +189,6 @@ def page(
     now: datetime,
     clocks: IncidentClocks,
     oncall: list[str],
-    ids: type[ActionIds] = ActionIds,
 ) -> tuple[str, Blocks]:
     respond = format_duration(clocks.response.get(inc.severity, now - inc.declared_at))
     who = users(oncall) if oncall else user(inc.commander_id)
@@ -217,7 +206,7 @@ def page(
         {
             "type": "actions",
             "block_id": f"incident-page:{inc.id}",
-            "elements": [_button("Acknowledge", ids.ACK, inc.id, "primary")],
+            "elements": [_button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary")],
         },
     ]
     text = (
@@ -244,9 +233,7 @@ def escalation(
     return text, [_section(head), _section(body)]
 
 
-def nudge(
-    inc: Incident, *, now: datetime, clocks: IncidentClocks, ids: type[ActionIds] = ActionIds
-) -> tuple[str, Blocks]:
+def nudge(inc: Incident, *, now: datetime, clocks: IncidentClocks) -> tuple[str, Blocks]:
     cadence = clocks.update.get(inc.severity)
     every = f" (every {format_duration(cadence)} for {inc.severity})" if cadence else ""
     head = (
@@ -263,7 +250,7 @@ def nudge(
         {
             "type": "actions",
             "block_id": f"incident-nudge:{inc.id}",
-            "elements": [_button("Post update", ids.UPDATE, inc.id)],
+            "elements": [_button("Post update", Action.INCIDENT_UPDATE, inc.id)],
         },
     ]
     text = (
@@ -312,9 +299,7 @@ def action_item_added(inc: Incident, item: RemediationItem, *, actor_id: str) ->
     return text, [_section(body)]
 
 
-def postmortem(
-    inc: Incident, *, record: Any, now: datetime, ids: type[ActionIds] = ActionIds
-) -> tuple[str, Blocks]:
+def postmortem(inc: Incident, *, record: Any, now: datetime) -> tuple[str, Blocks]:
     """The post-mortem message: key figures, the template's timeline with times, the action items so far,
     and the Add action item button. `record` is a `bot.core.postmortem.Record`."""
     m = measures(
@@ -359,7 +344,7 @@ def postmortem(
         {
             "type": "actions",
             "block_id": f"incident-postmortem:{inc.id}",
-            "elements": [_button("Add action item", ids.ADD_ACTION_ITEM, inc.id, "primary")],
+            "elements": [_button("Add action item", Action.INCIDENT_ADD_ACTION_ITEM, inc.id, "primary")],
         },
         _context("The full draft, in the post-mortem template, is the file in this thread."),
     ]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.durations import format_duration
 from bot.core.incidents import ACTIVE_STATUSES, SEVERITY, IncidentClocks
 from bot.core.items import KINDS
-from bot.services import incident_messages as msgs
-from bot.services.incident_admin import IncidentDetail
+from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks.format import date, escape, plain, truncate, user
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import IncidentInput as F
 from bot.slack.ids import View
 from storage.models import Incident, TimelineEvent
+
+if TYPE_CHECKING:
+    from bot.services.incident_admin import IncidentDetail
 
 Blocks = list[dict[str, Any]]
 

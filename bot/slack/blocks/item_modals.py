@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.core.durations import PRIORITIES
 from bot.core.items import KINDS, MAX_TITLE
-from bot.services.item_messages import item_line
 from bot.slack.blocks.format import escape, truncate
+from bot.slack.blocks.item_text import item_line
 from bot.slack.blocks.items import checklist
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import ItemInput, View

@@ -21,8 +21,8 @@ from bot.core.lifecycle import (
     PLANNED,
     is_open,
 )
-from bot.services.item_messages import due_text, item_line, money, open_button, status_text
 from bot.slack.blocks.format import date, escape, truncate, user
+from bot.slack.blocks.item_text import due_text, item_line, money, open_button, status_text
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, View
 from storage.models import RemediationItem, TimelineEvent

@@ -11,8 +11,8 @@ from bot.core import incidents as rules
 from bot.core.errors import UserError
 from bot.deps import Deps
 from bot.services import incident_admin, incidents
-from bot.services import incident_messages as msgs
 from bot.services.incident_cards import clocks_for
+from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks import incidents as views
 from bot.slack.ids import Action
 

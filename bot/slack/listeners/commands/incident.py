@@ -9,8 +9,8 @@ from bot.core.errors import UserError
 from bot.core.mrkdwn import date, user
 from bot.deps import Deps
 from bot.services import incident_admin, incident_review, incidents
-from bot.services import incident_messages as msgs
 from bot.services.incident_cards import clocks_for
+from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks import incidents as views
 from bot.slack.ids import Command
 from bot.slack.listeners.commands.base import handle_command
