@@ -1,7 +1,7 @@
 """The `remediate` command.
 
     remediate run [--no-scheduler]        the bot: Slack requests (HTTP or Socket Mode), sender, scheduler
-    remediate scheduler                   only the scheduler and the sender (for split deployments)
+    remediate scheduler                   the scheduler and the sender, /healthz and /metrics (split roles)
     remediate jobs list                   the scheduled jobs
     remediate jobs run NAME [--at ISO]    run one job once as of an instant, deliver what it queued, exit
     remediate db upgrade | check          apply migrations / verify models and migrations agree
@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot")
     run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
 
-    sub.add_parser("scheduler", help="run only the scheduler and the outbox sender (no Slack requests)")
+    sub.add_parser(
+        "scheduler",
+        help="run the scheduler and the outbox sender; serve /healthz and /metrics, no Slack requests",
+    )
 
     jobs = sub.add_parser("jobs", help="scheduled jobs")
     jsub = jobs.add_subparsers(dest="jobs_cmd", required=True, metavar="ACTION")
@@ -95,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "scheduler":
         from bot.runtime import Bot
 
-        Bot(settings, http=False, scheduler=True).serve_forever()
+        Bot(settings, slack=False, scheduler=True).serve_forever()
         return 0
     if args.cmd == "jobs":
         return _run_job(settings, args.name, args.at, args.timeout)

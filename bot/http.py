@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
-    slack = SlackRequestHandler(app, path="/slack/events")
+def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True) -> WsgiApp:
+    """The routes. With `slack=False` (the job runner) /slack/events answers 404: only /healthz and
+    /metrics are served."""
+    handler = SlackRequestHandler(app, path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         rid = new_request_id()
@@ -40,9 +42,13 @@ def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events":
+            if not slack:
+                return _plain(
+                    start_response, "404 Not Found", b"this process runs jobs; it takes no Slack requests\n"
+                )
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
-            return slack(environ, start_response)
+            return handler(environ, start_response)
         if path == "/healthz":
             if ping(deps.engine):
                 return _plain(start_response, "200 OK", b"ok\n")

@@ -48,8 +48,10 @@ def build_notifier(deps: Deps) -> Notifier:
 
 
 class Bot:
-    """One running bot process. `http`: serve Slack requests; `scheduler`: run the jobs; the outbox sender
-    always runs. `port` overrides PORT (0 picks a free port: see `.port`)."""
+    """One running bot process. `http`: serve HTTP (Slack requests at /slack/events, /healthz, /metrics);
+    `slack`: take Slack requests at all (False for the job runner: its HTTP serves /healthz and /metrics
+    only, and it opens no Socket Mode connection); `scheduler`: run the jobs; the outbox sender always runs.
+    `port` overrides PORT (0 picks a free port: see `.port`)."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class Bot:
         *,
         clock: Clock = system_clock,
         http: bool = True,
+        slack: bool = True,
         scheduler: bool = True,
         port: int | None = None,
         sender_poll: float = 1.0,
@@ -74,9 +77,10 @@ class Bot:
         self.http: HttpServer | None = None
         self.socket: Any = None
         self.scheduler: Any = None
+        self.takes_slack = slack
         if http:
             self.http = HttpServer(
-                make_wsgi_app(self.app, self.deps),
+                make_wsgi_app(self.app, self.deps, slack=slack),
                 settings.host,
                 settings.port if port is None else port,
                 threads=settings.http_threads,
@@ -102,7 +106,7 @@ class Bot:
         self._sender.start()
         if self.http is not None:
             self.http.start()
-        if self.settings.uses_socket_mode:
+        if self.takes_slack and self.settings.uses_socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             assert self.settings.slack_app_token is not None

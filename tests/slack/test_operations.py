@@ -286,13 +286,14 @@ def test_sigterm_lets_the_in_flight_request_finish_then_exits_0(
 
 
 @pytest.mark.slow
-def test_the_scheduler_role_runs_the_jobs_and_serves_no_slack_requests(
+def test_the_scheduler_role_runs_the_jobs_and_takes_no_slack_requests(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     port = free_port()
     env = bot_env(f"sqlite:///{tmp_path / 'bot.db'}", fake_slack.url, port=port)
-    proc = BotProcess(["scheduler"], env, tmp_path, "scheduler").start()
+    proc = BotProcess(["scheduler"], env, tmp_path, "scheduler", port=port).start()
     try:
+        proc.wait_ready()
 
         def ran(job: str) -> bool:
             return any(r["msg"].startswith(f"job {job} at ") for r in proc.log_records())
@@ -300,14 +301,16 @@ def test_the_scheduler_role_runs_the_jobs_and_serves_no_slack_requests(
         fake_slack.wait_for(
             lambda: ran("escalations") and ran("reminders"), timeout=30, message="the catch-up runs"
         )
-        with pytest.raises(OSError):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        s = _samples(proc.metrics())
+        assert _value(s, "remediate_job_runs_total", job="escalations", outcome="ok") == 1
+        assert _value(s, "remediate_job_duration_seconds_count", job="reminders") == 1
+        reply = SlackDriver(proc.url, SIGNING_SECRET, fake=fake_slack).command("/remediate", "help")
+        assert reply.status == 404
     finally:
         code = proc.terminate()
     assert code == 0, proc.stderr()[-2000:]
     messages = [r["msg"] for r in proc.log_records()]
     assert any(m.startswith("scheduler started with jobs: ") for m in messages)
-    assert not any(m.startswith("HTTP server listening") for m in messages)
 
 
 def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
@@ -381,3 +384,19 @@ def test_socket_mode_events_are_acted_on_once_however_often_delivered(
     standin.send_envelope("events_api", envelope, retry_attempt=1, retry_reason="timeout")
     fake_slack.wait_for(lambda: fake_slack.home("UALICE"))
     assert len(fake_slack.calls_to("views.publish")) == 1
+
+
+def test_the_job_runner_opens_no_socket_mode_connection(
+    fake_slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    with SocketModeStandIn() as standin:
+        fake_slack.socket_url = standin.url
+        settings = make_settings(database_url, fake_slack.url, slack_app_token=fake_slack.app_token)
+        bot = Bot(settings, clock=clock, http=False, slack=False, scheduler=False)
+        bot.start()
+        try:
+            assert bot.socket is None
+            assert fake_slack.calls_to("apps.connections.open") == []
+            assert standin.connection_count == 0
+        finally:
+            bot.stop()
