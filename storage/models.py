@@ -8,6 +8,8 @@ Tables:
 - alert: an escalation/page fired for an item or incident at a level (acknowledge, snooze).
 - claim: exactly-once keys (a job's period, a de-duplicated request, a reminder already sent).
 - slack_user: cached users.info (time zone, name).
+- extraction_draft: items read from an analysis document, waiting for the person to confirm the preview.
+- shared_file: the last file each person shared in each channel (for `/remediate extract` there).
 """
 
 from __future__ import annotations
@@ -202,3 +204,37 @@ class SlackUser(SQLModel, table=True):
     is_bot: bool = False
     deleted: bool = False
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ExtractionDraft(SQLModel, table=True):
+    """Items read from a document, kept between the preview and its confirmation (a modal's
+    private_metadata holds only the id). ``used_at`` is set once, by the confirmation that creates them."""
+
+    __tablename__ = "extraction_draft"
+    __table_args__ = (Index("ix_extraction_draft_created_at", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    channel_id: str = Field(default="", max_length=32)  # where the summary goes
+    source: str = Field(max_length=500)
+    title: str | None = Field(default=None, max_length=200)
+    incident_id: str | None = Field(default=None, max_length=32)
+    file_id: str | None = Field(default=None, max_length=32)
+    found: int = 0  # items in the document; `items` holds the ones offered (at most the preview's limit)
+    items: list[dict[str, Any]] = _json()
+    done: list[dict[str, Any]] = _json()
+    warnings: list[str] = _json()
+    created_ids: list[str] = _json()
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = _ts()
+
+
+class SharedFile(SQLModel, table=True):
+    """The newest file a person shared in a channel, from the ``file_shared`` event."""
+
+    __tablename__ = "shared_file"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    file_id: str = Field(max_length=32)
+    shared_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

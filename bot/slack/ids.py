@@ -16,6 +16,7 @@ class Command(StrEnum):
 
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+    FILE_SHARED = "file_shared"
 
 
 class Shortcut(StrEnum):
@@ -44,6 +45,8 @@ class Action(StrEnum):
     INCIDENT_UPDATE = "incident_update"
     INCIDENT_RESOLVE = "incident_resolve"
     INCIDENT_ADD_ACTION_ITEM = "incident_add_action_item"
+    # extraction from documents
+    EXTRACT_REVIEW = "extract_review"  # the button under a document shared in a DM: open its preview
 
 
 class View(StrEnum):
@@ -106,6 +109,15 @@ class ItemInput(StrEnum):
     EVIDENCE = "item_evidence"
     OUTCOME = "item_outcome"
     REASON = "item_reason"
+
+
+class ExtractInput(StrEnum):
+    """Inputs of the extraction modals (each value is its block_id and action_id)."""
+
+    TEXT = "extract_text"
+    FILE = "extract_file"
+    SOURCE = "extract_source"
+    PICK = "extract_pick"  # one checkbox group per ten items: extract_pick_0, extract_pick_1, …
 
 
 class AlertInput(StrEnum):

@@ -12,12 +12,14 @@ if TYPE_CHECKING:
 
 def register_listeners(app: App, deps: Deps) -> None:
     from bot.slack.listeners.actions import alerts as alert_actions
+    from bot.slack.listeners.actions import extraction as extraction_actions
     from bot.slack.listeners.actions import incidents as incident_actions
     from bot.slack.listeners.actions import items as item_actions
     from bot.slack.listeners.commands import incident, remediate
-    from bot.slack.listeners.events import home
+    from bot.slack.listeners.events import files, home
     from bot.slack.listeners.shortcuts import track_message
     from bot.slack.listeners.views import alerts as alert_views
+    from bot.slack.listeners.views import extraction as extraction_views
     from bot.slack.listeners.views import incidents as incident_views
     from bot.slack.listeners.views import items as item_views
 
@@ -31,3 +33,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     track_message.register(app, deps)
     alert_actions.register(app, deps)
     alert_views.register(app, deps)
+    files.register(app, deps)
+    extraction_actions.register(app, deps)
+    extraction_views.register(app, deps)

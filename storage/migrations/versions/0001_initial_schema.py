@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 16:18:51.520571
+Create Date: 2026-11-24 17:04:00.907960
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,6 +40,26 @@ def upgrade() -> None:
     sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('extraction_draft',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('incident_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('file_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('found', sa.Integer(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('done', sa.JSON(), nullable=False),
+    sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('created_ids', sa.JSON(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('extraction_draft', schema=None) as batch_op:
+        batch_op.create_index('ix_extraction_draft_created_at', ['created_at'], unique=False)
+
     op.create_table('id_counter',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
@@ -146,6 +166,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_item_validated_at', ['validated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_remediation_item_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('shared_file',
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('file_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('shared_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', 'channel_id')
+    )
     op.create_table('slack_user',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -181,6 +208,7 @@ def downgrade() -> None:
 
     op.drop_table('timeline_event')
     op.drop_table('slack_user')
+    op.drop_table('shared_file')
     with op.batch_alter_table('remediation_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_remediation_item_incident_id'))
         batch_op.drop_index('ix_item_validated_at')
@@ -201,6 +229,10 @@ def downgrade() -> None:
 
     op.drop_table('incident')
     op.drop_table('id_counter')
+    with op.batch_alter_table('extraction_draft', schema=None) as batch_op:
+        batch_op.drop_index('ix_extraction_draft_created_at')
+
+    op.drop_table('extraction_draft')
     op.drop_table('claim')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_fired_at')

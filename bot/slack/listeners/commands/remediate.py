@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.slack.ids import Command
-from bot.slack.listeners.commands import item_edits, items
+from bot.slack.listeners.commands import extract, item_edits, items
 from bot.slack.listeners.commands.base import handle_command
 from bot.slack.router import SubcommandRouter
 
@@ -15,6 +15,7 @@ def build_router() -> SubcommandRouter:
     router = SubcommandRouter(Command.REMEDIATE.value, "/remediate — remediation items that ship")
     items.add_to(router)
     item_edits.add_to(router)
+    extract.add_to(router)
     return router
 
 

@@ -1,0 +1,98 @@
+"""/remediate extract: turn a Five Whys analysis or post-mortem into remediation items, after a preview.
+
+With a `.md`/`.txt` file the person shared in this channel within the hour, the preview opens at once;
+otherwise (or with --paste) the form opens to paste or attach the document. Nothing is created here.
+"""
+
+from __future__ import annotations
+
+from bot.core import items as rules
+from bot.core.errors import UserError
+from bot.core.flags import Arity, Flag, parse_flags
+from bot.services import extraction as service
+from bot.services import incident_admin, slack_files
+from bot.slack.blocks import extraction as blocks
+from bot.slack.blocks.replies import context
+from bot.slack.router import CommandContext, Reply, SubcommandRouter
+from bot.slack.text import from_slack
+
+FLAGS = [
+    Flag("incident", Arity.ONE, "--incident INC-20251010-001"),
+    Flag("source", Arity.WORDS, "--source STARTUP_FAILURE_FIVE_WHYS_ANALYSIS.md"),
+    Flag("paste", Arity.SWITCH),
+]
+USAGE = "/remediate extract [--incident INC-…] [--source NAME] [--paste]"
+
+
+def add_to(router: SubcommandRouter) -> None:
+    router.add(
+        "extract",
+        extract,
+        summary="Read remediation items out of a Five Whys analysis, post-mortem or remediation plan: "
+        "paste it in the form, or upload it here as a .md/.txt file first (or share it with me in a DM). "
+        "You review every item before anything is created.",
+        usage=USAGE,
+        examples=(
+            "/remediate extract",
+            "/remediate extract --incident INC-20251010-001",
+            "/remediate extract --source https://wiki.example.com/postmortems/checkout --paste",
+        ),
+    )
+
+
+def extract(ctx: CommandContext) -> Reply | None:
+    parsed = parse_flags(ctx.argv(), FLAGS, command="/remediate extract")
+    if parsed.positional:
+        raise UserError(
+            "`/remediate extract` takes no text of its own: paste the document in the form it opens, "
+            "or upload it here as a .md or .txt file and run the command again."
+        )
+    incident_id = rules.normalise_incident_id(parsed.get("incident"))
+    if incident_id:
+        incident_admin.get(ctx.deps, incident_id)  # NotFound when there is no such incident
+    source = from_slack(parsed.get("source")).strip() if parsed.get("source") else None
+    note = None
+    if not parsed.on("paste"):
+        file_id = service.pending_file(ctx.deps, user_id=ctx.user_id, channel_id=ctx.channel_id)
+        if file_id:
+            meta = slack_files.file_meta(ctx.deps, file_id)
+            if slack_files.is_text_name(meta.name):
+                return _from_file(ctx, meta, incident_id, source)
+            note = (
+                f"Your last file here, `{slack_files.shown_name(meta.name)}`, is not a .md or .txt file; "
+                "paste the document or attach it below."
+            )
+    if not ctx.trigger_id:
+        raise UserError("I could not open the form here; upload the document as a .md file and try again.")
+    view = blocks.input_modal(channel_id=ctx.channel_id, incident_id=incident_id, source=source, note=note)
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+    return None
+
+
+def _from_file(
+    ctx: CommandContext, meta: slack_files.FileMeta, incident_id: str | None, source: str | None
+) -> Reply | None:
+    try:
+        document = service.read_file(ctx.deps, meta, source=source)
+    except UserError as err:
+        raise UserError(
+            f"{err.message} (Upload a corrected file, or run `/remediate extract --paste` to paste "
+            "the text.)",
+            usage=USAGE,
+        ) from None
+    try:
+        preview = service.prepare(
+            ctx.deps,
+            user_id=ctx.user_id,
+            channel_id=ctx.channel_id,
+            document=document,
+            incident_id=incident_id,
+        )
+    except service.NothingActionable as problem:
+        text, found = blocks.nothing_message(problem)
+        hint = context("`/remediate extract --paste` opens the form to paste a document instead.")
+        return Reply(text=text, blocks=[*found, hint], refused=True)
+    if not ctx.trigger_id:
+        raise UserError("I could not open the preview here; share the file with me in a DM instead.")
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=blocks.preview_modal(preview))
+    return None
