@@ -1,0 +1,130 @@
+"""Ack latency and throughput: the floor (a bare Bolt app) and the bot, same server, same requests.
+
+Both run in processes of their own, with the fake Slack in a third and the load generator in a fourth.
+The bot has its real settings and a fresh SQLite file; every ``track new`` must leave a row behind, which is
+counted at the end. Order per concurrency: floor, then bot, each after its own warm-up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from bench.common import SIGNING_SECRET, Server, load, percentile, sqlite_database, user_ids
+
+LEVELS = ((1, 500, 200), (16, 2000, 200))  # (concurrency, measured requests, warm-up requests)
+QUICK_LEVELS = ((1, 100, 20), (16, 400, 64))
+TITLE = "Bench item"
+
+
+def _track(tag: str, n: int) -> list[list[str]]:
+    users = user_ids()
+    out = []
+    for i in range(n):
+        owner = users[(i * 7 + 3) % len(users)]
+        mention = f"<@{owner}|user{owner[1:]}>"  # how Slack sends @name with should_escape
+        text = f'track new "{TITLE} {tag}-{i:05d} for payments-api" --priority P2 --owner {mention}'
+        out.append([users[i % len(users)], text])
+    return out
+
+
+def _help(tag: str, n: int) -> list[list[str]]:
+    users = user_ids()
+    return [[users[i % len(users)], "help"] for i in range(n)]
+
+
+def _count_items(path: str) -> int:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM remediation_item WHERE title LIKE ?", (TITLE + " %",)
+        ).fetchone()
+    return int(row[0])
+
+
+def _probe(bot: Server, db_path: str) -> str | None:
+    """None when ``track new`` creates an item; otherwise why the measurement uses ``help`` instead."""
+    from tests.fakes.signing import SlackDriver
+
+    users = user_ids()
+    with SlackDriver(bot.url, SIGNING_SECRET) as driver:
+        reply = driver.command("/remediate", _track("probe", 1)[0][1], user=users[0])
+    try:
+        created = _count_items(db_path)
+    except sqlite3.Error as exc:
+        created, reply_text = 0, str(exc)
+    else:
+        reply_text = reply.text
+    if reply.status == 200 and created == 1:
+        return None
+    shown = " ".join(reply_text.split())[:120]
+    return f"`/remediate track new` did not create an item (HTTP {reply.status}: {shown})"
+
+
+def stats(result: dict[str, Any]) -> dict[str, Any]:
+    lat = [x for x in result["latencies_ms"] if x == x]
+    n = len(result["latencies_ms"])
+    return {
+        "requests": n,
+        "p50_ms": round(percentile(lat, 50), 2),
+        "p99_ms": round(percentile(lat, 99), 2),
+        "mean_ms": round(sum(lat) / len(lat), 2) if lat else None,
+        "max_ms": round(max(lat), 2) if lat else None,
+        "rps": round(n / result["elapsed_s"], 1) if result["elapsed_s"] else None,
+        "non_200": n - int(result["statuses"].get("200", 0)),
+        "errors": result["error_count"],
+        "sample_reply": (result["samples"] or [""])[0][:200],
+    }
+
+
+def measure(slack_url: str, *, quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with sqlite_database("ack") as db_url:
+        db_path = db_url.removeprefix("sqlite:///")
+        floor = Server("floor", "floor", slack_url=slack_url)
+        bot = Server("bot", "bot-ack", database_url=db_url, slack_url=slack_url)
+        try:
+            why_not = _probe(bot, db_path)
+            make = _help if why_not else _track
+            out["command"] = "help" if why_not else "track new"
+            out["workload"] = (
+                f"/remediate help (not available yet: {why_not})"
+                if why_not
+                else '/remediate track new "…" --priority P2 --owner @…'
+            )
+            expected = 0 if why_not else 1
+            out["threads"] = bot.info.get("threads")
+            for concurrency, n, warm in QUICK_LEVELS if quick else LEVELS:
+                tag = f"c{concurrency}"
+                warmup = make(tag + "w", warm)
+                requests = make(tag, n)
+                level: dict[str, Any] = {}
+                for name, server in (("floor", floor), ("bot", bot)):
+                    label = f"{name}-{tag}"
+                    result = load(server.url, _relabel(requests, label), concurrency=concurrency,
+                                  warmup=_relabel(warmup, label))  # fmt: skip
+                    level[name] = stats(result)
+                    log(f"ack {name} c={concurrency}: p50 {level[name]['p50_ms']} ms, "
+                        f"p99 {level[name]['p99_ms']} ms, {level[name]['rps']} req/s")  # fmt: skip
+                if not why_not:
+                    expected += n + warm
+                f, b = level["floor"], level["bot"]
+                level["ratio"] = {
+                    "p50": round(b["p50_ms"] / f["p50_ms"], 2),
+                    "p99": round(b["p99_ms"] / f["p99_ms"], 2),
+                    "rps": round(b["rps"] / f["rps"], 3),
+                }
+                out[f"c{concurrency}"] = level
+        finally:
+            bot.stop()
+            floor.stop()
+        if not why_not:
+            found = _count_items(db_path)
+            out["rows"] = {"expected": expected, "found": found, "ok": found == expected}
+            log(f"ack: {found} items in the database, {expected} expected")
+    return out
+
+
+def _relabel(requests: list[list[str]], label: str) -> list[list[str]]:
+    """The same commands, with titles unique to this server and level (the floor never stores them)."""
+    return [[user, text.replace(f"{TITLE} ", f"{TITLE} {label} ", 1)] for user, text in requests]
