@@ -222,7 +222,7 @@ class ExtractionDraft(SQLModel, table=True):
     file_id: str | None = Field(default=None, max_length=32)
     found: int = 0  # items in the document; `items` holds the ones offered (at most the preview's limit)
     items: list[dict[str, Any]] = _json()
-    done: list[dict[str, Any]] = _json()
+    done: list[str] = _json()  # titles of ticked items: reported, never created
     warnings: list[str] = _json()
     created_ids: list[str] = _json()
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -53,7 +53,7 @@ class NothingActionable(UserError):
     """The document was read, and nothing in it is work to track."""
 
     def __init__(self, source: str, reason: str, *, warnings: tuple[str, ...], done: tuple[str, ...]):
-        super().__init__(f"I found nothing to track in {source}: {reason}.")
+        super().__init__(f"I found nothing to track in {source} — {reason}.")
         self.source, self.reason, self.warnings, self.done = source, reason, warnings, done
 
 
@@ -176,10 +176,10 @@ def _check(raw: bytes) -> str:
 
 
 def _title_or(text: str, fallback: str) -> str:
-    for line in text.split("\n"):
-        stripped = line.strip().lstrip("#").strip()
-        if stripped:
-            return truncate(stripped, 120) if line.lstrip().startswith("#") else fallback
+    """The document's title when its first line is a top-level heading (``# Five Whys: …``)."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if first.startswith("# ") and first[2:].strip():
+        return truncate(first[2:].strip(), 120)
     return fallback
 
 
@@ -306,7 +306,7 @@ def _row(
         due_at = datetime.combine(item.due, item.due_time or END_OF_DAY, tzinfo=tz)
     default = rules.default_deadline(item.priority, now, deps.settings.deadline_policy)
     deadline = due_at if due_at is not None and due_at > now else default.astimezone(tz)
-    if due_at is not None and due_at <= now:
+    if item.due is not None and due_at is not None and due_at <= now:
         notes.append(f"the due date {item.due.isoformat()} has passed; it gets the {item.priority} default")
     systems = [s for s in rules.split_systems(item.systems) if len(s) <= rules.MAX_SYSTEM_NAME]
     return Row(
@@ -403,7 +403,10 @@ def _check_mentioned_owners(deps: Deps, items: tuple[ExtractedItem, ...]) -> dic
 
 def answer_file_in_dm(deps: Deps, *, user_id: str, channel_id: str, file_id: str) -> None:
     """Read a file shared with the bot in a DM and answer there: a button that opens the preview, or
-    why it cannot be read, or that nothing in it is work to track. Only the answer is written then."""
+    why it cannot be read, or that nothing in it is work to track. Only the answer is written then.
+    Files from bots (the bot's own uploads among them) are ignored."""
+    if get_person(deps, user_id).is_bot:
+        return
     try:
         meta = slack_files.file_meta(deps, file_id)
         document = read_file(deps, meta)

@@ -91,3 +91,265 @@ def test_every_fixture_document_through_the_form(path, bot, slack, fake_slack, c
         assert len(dms) == 1, owner
         mine = [i.id for i in created if i.owner_id == owner]
         assert all(item_id in str(dms[0]["blocks"]) for item_id in mine)
+
+
+PLAN = """# Five Whys: startup failure
+
+Severity: P1
+
+## Action Items
+
+- [ ] Fix the async/await chain in SMD startup - Owner: @bob - Due: 2026-11-30
+- [ ] Add a startup integration test - Owner: @carol
+- [ ] Document the startup order - Owner: @alice
+- [x] Roll back the release - Owner: @bob
+"""
+
+
+def preview_of(slack, fake_slack, text: str, *, args: str = "", source: str | None = "FIVE_WHYS.md"):
+    open_form(slack, fake_slack, args)
+    ack = submit_paste(slack, text, source=source)
+    assert ack.get("response_action") == "update", ack
+    return newest_view(fake_slack, View.EXTRACT_PREVIEW)
+
+
+def test_unticking_a_row_skips_it_and_the_deadline_is_read_in_the_typists_time_zone(bot, slack, fake_slack):
+    rows = preview_rows(preview_of(slack, fake_slack, PLAN))
+    assert [r.ticked for r in rows] == [True, True, True]
+    assert "due 30 Nov 2026" in rows[0].description and "<@UBOB>" in rows[0].description
+    assert "default due" in rows[1].description
+
+    ack = confirm(slack, [rows[0].value, rows[2].value])
+
+    created = items(bot)
+    assert [i.title for i in created] == [
+        "Fix the async/await chain in SMD startup",
+        "Document the startup order",
+    ]
+    assert created[0].deadline == datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
+    assert created[0].owner_id == "UBOB" and created[1].owner_id == "UALICE"
+    assert [i.priority for i in created] == ["P1", "P3"]  # "Document …" suggests P3
+    assert "Created 2 items" in ack["view"]["blocks"][0]["text"]["text"]
+    bot.deliver()
+    [summary] = [p for p in fake_slack.posts("CGENERAL") if p["text"].startswith("Extracted")]
+    assert summary["text"] == f"Extracted 2 items from FIVE_WHYS.md: {created[0].id}, {created[1].id}"
+    assert [m["text"] for m in fake_slack.messages("UBOB") if "made you the owner" in m["text"]]
+    assert not [m for m in fake_slack.messages("UALICE") if "made you the owner" in m["text"]]
+    assert not [m for m in fake_slack.messages("UCAROL") if "made you the owner" in m["text"]]
+
+
+def test_ticking_nothing_creates_nothing_and_says_so_next_to_the_items(bot, slack, fake_slack):
+    preview_of(slack, fake_slack, PLAN)
+    before = unchanged_tables(bot)
+    ack = confirm(slack, [])
+    assert ack["response_action"] == "errors"
+    assert "Tick at least one item" in next(iter(ack["errors"].values()))
+    assert unchanged_tables(bot) == before
+
+
+def test_a_preview_submitted_twice_creates_once(bot, slack, fake_slack):
+    preview = preview_of(slack, fake_slack, PLAN)
+    values = [r.value for r in preview_rows(preview)]
+    first = confirm(slack, values)
+    again = slack.view_submission(
+        View.EXTRACT_PREVIEW.value,
+        {"extract_pick_0": {"extract_pick_0": {"type": "checkboxes", "selected_options": []}}},
+        view_id=preview["id"],
+        private_metadata=preview["private_metadata"],
+    ).json()
+    assert "Created 3 items" in first["view"]["blocks"][0]["text"]["text"]
+    assert "already used" in again["view"]["blocks"][0]["text"]["text"]
+    ids = [i.id for i in items(bot)]
+    assert len(ids) == 3 and all(i in again["view"]["blocks"][0]["text"]["text"] for i in ids)
+    bot.deliver()
+    assert len([p for p in fake_slack.posts() if p["text"].startswith("Extracted")]) == 1
+
+
+def test_concurrent_submissions_of_one_preview_create_once(bot, slack, fake_slack):
+    import threading
+
+    from tests.fakes.signing import SlackDriver
+    from tests.slack.extraction_steps import tick
+    from tests.support import SIGNING_SECRET
+
+    preview = preview_of(slack, fake_slack, PLAN)
+    values = tick([r.value for r in preview_rows(preview)])
+    answers: list[dict] = []
+
+    def submit() -> None:
+        driver = SlackDriver(bot.url, SIGNING_SECRET)  # no fake: the modal is not updated in between
+        reply = driver.view_submission(
+            View.EXTRACT_PREVIEW.value, values, private_metadata=preview["private_metadata"]
+        )
+        answers.append(reply.json())
+        driver.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(items(bot)) == 3
+    texts = [a["view"]["blocks"][0]["text"]["text"] for a in answers]
+    assert sum("Created 3 items" in t for t in texts) == 1
+    assert sum("already used" in t for t in texts) == 3
+
+
+def test_incident_flag_links_every_item_and_an_unknown_incident_is_refused(bot, slack, fake_slack):
+    from tests.slack.incident_steps import declare
+
+    reply = slack.command("/remediate", "extract --incident INC-20991231-001")
+    assert "INC-20991231-001" in reply.json()["text"] and not fake_slack.views
+    bad = slack.command("/remediate", "extract --incident yesterday")
+    assert "not an incident id" in bad.json()["text"]
+    inc = declare(slack, fake_slack, bot)
+    preview = preview_of(slack, fake_slack, PLAN, args=f"--incident {inc.id.lower()}")
+    assert inc.id in preview["blocks"][0]["text"]["text"]
+    confirm(slack, [r.value for r in preview_rows(preview)])
+    assert {i.incident_id for i in items(bot)} == {inc.id}
+    bot.deliver()
+    [summary] = [p for p in fake_slack.posts("CGENERAL") if p["text"].startswith("Extracted")]
+    assert inc.id in str(summary["blocks"])
+
+
+def test_duplicates_of_existing_items_are_flagged_and_start_unticked(bot, slack, fake_slack):
+    preview = preview_of(slack, fake_slack, PLAN)
+    confirm(slack, [r.value for r in preview_rows(preview)][:1])  # the first item exists now
+    first = items(bot)[0]
+    near = PLAN.replace("Add a startup integration test", "Add a start-up integration test") + (
+        "- [ ] Document the startup order for the on-call team\n"
+    )
+    with bot.deps.uow() as session:  # an open item by hand, with a near-identical title
+        from bot.services.items import create_item_in
+
+        create_item_in(
+            session,
+            now=bot.deps.now(),
+            settings=bot.deps.settings,
+            actor_id="UCAROL",
+            title="Add a startup integration tests",
+            priority="P2",
+            source_ref="a chat thread",
+        )
+    rows = preview_rows(preview_of(slack, fake_slack, near))
+
+    assert [r.ticked for r in rows] == [False, False, True, True]
+    notes = str(newest_view(fake_slack, View.EXTRACT_PREVIEW)["blocks"])
+    assert f"already tracked from this document: *{first.id}*" in notes
+    assert "an open item has a near-identical title" in notes
+    confirm(slack, [r.value for r in rows if r.ticked])
+    assert sorted(i.title for i in items(bot)) == sorted(
+        [
+            "Add a startup integration tests",
+            "Document the startup order",
+            "Document the startup order for the on-call team",
+            "Fix the async/await chain in SMD startup",
+        ]
+    )
+
+
+def test_the_same_title_from_another_source_is_a_duplicate_only_while_open(bot, slack, fake_slack):
+    preview = preview_of(slack, fake_slack, PLAN, source="first.md")
+    confirm(slack, [r.value for r in preview_rows(preview)])
+    rows = preview_rows(preview_of(slack, fake_slack, PLAN, source="second.md"))
+    assert [r.ticked for r in rows] == [False, False, False]
+    assert "an open item has the same title" in str(newest_view(fake_slack, View.EXTRACT_PREVIEW)["blocks"])
+    with bot.deps.uow() as session:
+        from sqlalchemy import text
+
+        session.execute(text("UPDATE remediation_item SET status = 'cancelled'"))
+    rows = preview_rows(preview_of(slack, fake_slack, PLAN, source="second.md"))
+    assert [r.ticked for r in rows] == [True, True, True]
+    rows = preview_rows(preview_of(slack, fake_slack, PLAN, source="first.md"))
+    assert [r.ticked for r in rows] == [False, False, False]
+
+
+def test_what_could_not_be_read_is_noted_in_the_preview(bot, slack, fake_slack):
+    text = (
+        "## Action Items\n"
+        "- [ ] Rotate the signing keys - Owner: Dev Patel - Due: next sprint\n"
+        "- [ ] Re-run the export - Owner: @bob - Due: 2026-01-05\n"
+    )
+    preview = preview_of(slack, fake_slack, text, source=None)
+    shown = str(preview["blocks"])
+    assert "could not read due date" in shown and "next sprint" in shown
+    assert "Dev Patel" in shown and "is not a Slack user I know" in shown
+    assert "the due date 2026-01-05 has passed" in shown
+    assert "the pasted document" in preview["blocks"][0]["text"]["text"]
+    confirm(slack, [r.value for r in preview_rows(preview)])
+    rotate, rerun = sorted(items(bot), key=lambda i: i.title)[::-1]
+    assert rotate.owner_id is None and "Owner as written: Dev Patel" in rotate.description
+    assert rerun.deadline == bot.deps.now() + bot.deps.settings.deadline_policy[rerun.priority]
+    assert rotate.source_ref == "the pasted document"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Paste the document here"),
+        ("   \n\t\n  ", "only whitespace"),
+        ("<html><body><p>Action items</p></body></html>", "looks like HTML"),
+        ("- [ ] fix\x00\x01\x02 the thing", "looks binary"),
+    ],
+    ids=["empty", "whitespace", "html", "binary"],
+)
+def test_malformed_pasted_documents_get_a_clear_message_next_to_the_box(
+    text, message, bot, slack, fake_slack
+):
+    open_form(slack, fake_slack)
+    before = unchanged_tables(bot)
+    ack = submit_paste(slack, text or None)
+    assert ack["response_action"] == "errors"
+    assert message in ack["errors"]["extract_text"]
+    assert unchanged_tables(bot) == before
+
+
+def test_a_document_whose_items_are_all_ticked_says_so_plainly(bot, slack, fake_slack):
+    open_form(slack, fake_slack)
+    before = unchanged_tables(bot)
+    ack = submit_paste(slack, "## Action Items\n- [x] Roll back\n- [x] Page the owner\n", source="done.md")
+    view = ack["view"]
+    assert view["title"]["text"] == "Nothing to track" and "submit" not in view
+    assert "all 2 action items in the document are ticked as done" in view["blocks"][0]["text"]["text"]
+    assert "Roll back" in str(view["blocks"])
+    assert unchanged_tables(bot) == before
+
+
+def _plan(count: int) -> str:
+    lines = ["# Remediation plan", "", "## Action Items", ""]
+    lines += [f"- [ ] Harden service {n} against broker resets - Owner: @bob" for n in range(1, count + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_hundred_items_stay_within_the_limits_and_all_can_be_created(bot, slack, fake_slack):
+    from tests.fakes.blockkit_limits import validate_view
+
+    preview = preview_of(slack, fake_slack, _plan(100))
+    assert validate_view(preview, "modal") == []
+    assert len(preview["blocks"]) <= 100
+    rows = preview_rows(preview)
+    assert len(rows) == 100 and all(r.ticked for r in rows)
+    confirm(slack, [r.value for r in rows])
+    assert len(items(bot)) == 100
+    bot.deliver()
+    [summary] = [p for p in fake_slack.posts("CGENERAL") if p["text"].startswith("Extracted")]
+    assert summary["text"].startswith("Extracted 100 items from FIVE_WHYS.md: P")
+    [dm] = [m for m in fake_slack.messages("UBOB") if "made you the owner" in m["text"]]
+    assert "100 remediation items" in dm["text"]
+
+
+def test_more_items_than_one_preview_holds_are_counted_not_offered(bot, slack, fake_slack):
+    from tests.fakes.blockkit_limits import validate_view
+
+    text = _plan(450)
+    assert len(text) > 3000  # longer than the box takes: attached as a file
+    file_id = fake_slack.add_file("big-plan.md", text.encode())
+    open_form(slack, fake_slack)
+    from tests.slack.extraction_steps import attach
+
+    ack = slack.view_submission(View.EXTRACT_INPUT.value, attach(file_id, "big-plan.md")).json()
+    preview = ack["view"]
+    assert validate_view(preview, "modal") == [] and len(preview["blocks"]) <= 100
+    assert len(preview_rows(preview)) == 200
+    assert "Only the first 200 of 450 items" in str(preview["blocks"])
+    assert "450 items" in preview["blocks"][0]["text"]["text"]

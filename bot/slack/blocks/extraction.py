@@ -8,6 +8,7 @@ limit), one context block of notes under a group only when one of its items need
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot.slack.blocks.format import escape, truncate, user
@@ -26,6 +27,7 @@ OPTION_TEXT = 75  # characters of an option's text and of its description
 PASTE_LIMIT = 3000  # Slack's longest plain_text_input
 MAX_FILE_KB = 200
 TITLE = "Extract items"
+_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,})&gt;")  # user mentions in notes stay mentions; nothing else
 MESSAGE_ROWS = 40  # items listed one per section in a message; the rest are named in one line
 
 
@@ -169,7 +171,7 @@ def _notes(row: Row) -> list[str]:
         out.append(f"_{escape(truncate(row.title, 300))}_")
     if row.owner_written and not row.owner_id:
         out.append(f"owner “{escape(truncate(row.owner_written, 80))}” is not a Slack user I know")
-    out.extend(escape(n) if "<@" not in n else n for n in row.notes)
+    out.extend(_MENTION.sub(r"<@\1>", escape(n)) for n in row.notes)
     return out
 
 
