@@ -49,6 +49,7 @@ def downloads(fake_slack) -> list:
     return [c for c in fake_slack.calls if c.method == "file_download"]
 
 
+@pytest.mark.both_backends
 def test_a_file_uploaded_in_the_channel_is_extracted_by_the_command_there(bot, slack, fake_slack):
     share(slack, fake_slack, NAME, DOC.encode())
 
@@ -77,6 +78,7 @@ def test_a_file_uploaded_in_the_channel_is_extracted_by_the_command_there(bot, s
     open_form(slack, fake_slack)
 
 
+@pytest.mark.both_backends
 def test_only_the_typists_own_recent_file_in_that_channel_counts(bot, slack, fake_slack, clock):
     share(slack, fake_slack, NAME, DOC.encode(), user="UBOB")
     share(slack, fake_slack, NAME, DOC.encode(), channel="COTHER")
@@ -172,6 +174,7 @@ def dm_channel(fake_slack, user: str) -> str:
     return client.conversations_open(users=user)["channel"]["id"]
 
 
+@pytest.mark.both_backends
 def test_a_file_shared_with_the_bot_in_a_dm_is_answered_with_a_review_button(bot, slack, fake_slack):
     dm = dm_channel(fake_slack, "UALICE")
     share(slack, fake_slack, NAME, DOC.encode(), channel=dm)

@@ -147,6 +147,7 @@ def test_ticking_nothing_creates_nothing_and_says_so_next_to_the_items(bot, slac
     assert unchanged_tables(bot) == before
 
 
+@pytest.mark.both_backends
 def test_a_preview_submitted_twice_creates_once(bot, slack, fake_slack):
     preview = preview_of(slack, fake_slack, PLAN)
     values = [r.value for r in preview_rows(preview)]
@@ -165,6 +166,7 @@ def test_a_preview_submitted_twice_creates_once(bot, slack, fake_slack):
     assert len([p for p in fake_slack.posts() if p["text"].startswith("Extracted")]) == 1
 
 
+@pytest.mark.both_backends
 def test_concurrent_submissions_of_one_preview_create_once(bot, slack, fake_slack):
     import threading
 
@@ -212,6 +214,7 @@ def test_incident_flag_links_every_item_and_an_unknown_incident_is_refused(bot, 
     assert inc.id in str(summary["blocks"])
 
 
+@pytest.mark.both_backends
 def test_duplicates_of_existing_items_are_flagged_and_start_unticked(bot, slack, fake_slack):
     preview = preview_of(slack, fake_slack, PLAN)
     confirm(slack, [r.value for r in preview_rows(preview)][:1])  # the first item exists now
