@@ -93,6 +93,12 @@ JOBS: dict[str, JobSpec] = {
             _weekly_trigger,
             catch_up=timedelta(days=6),  # any later day of the week reports the same, last complete week
         ),
+        JobSpec(
+            "housekeeping",
+            "bot.jobs.housekeeping:run",
+            "Trim de-duplication claims and sent messages older than their use",
+            _every(6 * 60),
+        ),
     )
 }
 
