@@ -12,14 +12,10 @@ Slack calls (files.info, the download, users.list, users.info) happen outside an
 
 from __future__ import annotations
 
-import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import select
-from sqlmodel import col
 
 from bot.core import items as rules
 from bot.core.deadlines import END_OF_DAY
@@ -29,20 +25,18 @@ from bot.core.mrkdwn import escape, truncate
 from bot.deps import Deps
 from bot.services import outbox, slack_files
 from bot.services.extraction_duplicates import find_duplicates
+from bot.services.extraction_owners import check_mentioned_owners, known_users
 from bot.services.users import cached_timezones, get_person
 from bot.slack.blocks import extraction as extraction_blocks
 from storage import extraction as store
-from storage.models import ExtractionDraft, SlackUser
-
-log = logging.getLogger(__name__)
+from storage.models import ExtractionDraft
 
 MAX_BYTES = 200_000
 MAX_OFFERED = 200  # items one preview offers (twenty checkbox groups); more are counted, not offered
 FILE_WINDOW = timedelta(hours=1)  # a file shared longer ago than this is not what `extract` means
 DRAFT_LIFETIME = timedelta(days=7)
-USER_PAGES = 10  # users.list pages of 200 read to match owners' names
-MENTIONS_CHECKED = 25  # distinct <@U…> owners looked up with users.info per document
 OPEN_TITLES_SCANNED = 20_000
+KEPT_NOTES = 500  # done items and warnings kept with a draft (the preview shows the first few)
 
 
 class DocumentProblem(UserError):
@@ -122,7 +116,8 @@ class Row:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
-        values = dict(data)
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}  # a draft kept by an older version
         values["due"] = date.fromisoformat(data["due"]) if data.get("due") else None
         values["due_at"] = datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
         values["deadline"] = datetime.fromisoformat(data["deadline"])
@@ -215,7 +210,7 @@ def prepare(
     preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview)."""
     now = deps.now()
     today = now.astimezone(cached_timezones(deps, [user_id])[user_id]).date()
-    result = extract(document.text, today=today, known_users=_known_users(deps))
+    result = extract(document.text, today=today, known_users=known_users(deps))
     if not result.items:
         raise NothingActionable(
             escape(document.source),
@@ -225,7 +220,7 @@ def prepare(
         )
     tz = get_person(deps, user_id).tz
     offered = result.items[:MAX_OFFERED]
-    owners = _check_mentioned_owners(deps, offered)
+    owners = check_mentioned_owners(deps, offered)
     rows = [_row(i, item, now=now, tz=tz, deps=deps, owners=owners) for i, item in enumerate(offered)]
     with deps.uow(readonly=True) as session:
         rows = find_duplicates(session, rows, source=document.source, open_limit=OPEN_TITLES_SCANNED)
@@ -239,8 +234,8 @@ def prepare(
         file_id=document.file_id,
         found=len(result.items),
         items=[r.to_json() for r in rows],
-        done=[i.title for i in result.done],
-        warnings=list(result.warnings),
+        done=[i.title for i in result.done][:KEPT_NOTES],
+        warnings=list(result.warnings)[:KEPT_NOTES],
         created_at=now,
     )
     with deps.uow() as session:
@@ -333,69 +328,6 @@ def _row(
 def _bounded(texts: tuple[str, ...], most: int) -> tuple[str, ...]:
     unique = dict.fromkeys(" ".join(t.split()) for t in texts if t.strip())
     return tuple(truncate(t, rules.MAX_TEXT) for t in unique)[:most]
-
-
-# --- people ---------------------------------------------------------------------------------------
-
-
-def _known_users(deps: Deps) -> dict[str, str]:
-    """Lowercase names, display names and handles of the workspace's people -> user ids, to match the
-    owners a document names. The cached users first, then users.list (a few pages); Slack being
-    unreachable leaves the cache."""
-    known: dict[str, str] = {}
-    with deps.uow(readonly=True) as session:
-        rows = session.execute(
-            select(col(SlackUser.id), col(SlackUser.name), col(SlackUser.real_name)).where(
-                col(SlackUser.deleted).is_(False), col(SlackUser.is_bot).is_(False)
-            )
-        ).all()
-    for user_id, name, real_name in rows:
-        for key in (name, real_name):
-            if key and key != user_id:
-                known.setdefault(key.lower(), user_id)
-    cursor: str | None = None
-    try:
-        for _ in range(USER_PAGES):
-            kwargs: dict[str, Any] = {"limit": 200}
-            if cursor:
-                kwargs["cursor"] = cursor
-            resp = deps.client.users_list(**kwargs)
-            for member in resp.get("members") or []:
-                if member.get("deleted") or member.get("is_bot") or member.get("id") == "USLACKBOT":
-                    continue
-                profile = member.get("profile") or {}
-                for key in (
-                    member.get("name"),
-                    member.get("real_name"),
-                    profile.get("real_name"),
-                    profile.get("display_name"),
-                ):
-                    if key:
-                        known[str(key).lower()] = str(member["id"])
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
-    except Exception as exc:
-        log.warning("users.list failed while reading a document's owners: %s", exc)
-    return known
-
-
-def _check_mentioned_owners(deps: Deps, items: tuple[ExtractedItem, ...]) -> dict[str, str | None]:
-    """For each owner user id a document names: None when they can own work here, else why not."""
-    out: dict[str, str | None] = {}
-    for user_id in dict.fromkeys(i.owner_user_id for i in items if i.owner_user_id):
-        if len(out) >= MENTIONS_CHECKED:
-            break
-        person = get_person(deps, user_id)
-        if not person.known:
-            out[user_id] = f"owner <@{user_id}> is not in this workspace; left unassigned"
-        elif person.deleted:
-            out[user_id] = f"owner <@{user_id}> has been deactivated; left unassigned"
-        elif person.is_bot:
-            out[user_id] = f"owner <@{user_id}> is a bot; left unassigned"
-        else:
-            out[user_id] = None
-    return out
 
 
 # --- a document shared with the bot in a DM --------------------------------------------------------
