@@ -200,10 +200,14 @@ def test_concurrent_submissions_of_one_preview_create_once(bot, slack, fake_slac
 def test_incident_flag_links_every_item_and_an_unknown_incident_is_refused(bot, slack, fake_slack):
     from tests.slack.incident_steps import declare
 
+    before = unchanged_tables(bot)
     reply = slack.command("/remediate", "extract --incident INC-20991231-001")
     assert "INC-20991231-001" in reply.json()["text"] and not fake_slack.views
     bad = slack.command("/remediate", "extract --incident yesterday")
     assert "not an incident id" in bad.json()["text"]
+    words = slack.command("/remediate", "extract fix the cache")
+    assert "takes no text of its own" in words.json()["text"]
+    assert unchanged_tables(bot) == before
     inc = declare(slack, fake_slack, bot)
     preview = preview_of(slack, fake_slack, PLAN, args=f"--incident {inc.id.lower()}")
     assert inc.id in preview["blocks"][0]["text"]["text"]
