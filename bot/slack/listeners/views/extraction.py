@@ -8,6 +8,7 @@ submitted, and a second submission of the same preview creates nothing (the serv
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -18,6 +19,8 @@ from bot.services import extraction as service
 from bot.services import extraction_create, slack_files
 from bot.slack.blocks import extraction as blocks
 from bot.slack.ids import ExtractInput, View
+
+_INDEX = re.compile(r"[0-9]{1,4}")  # a ticked option's value: an index the form wrote (str.isdigit takes "²")
 
 
 def _values(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -87,7 +90,7 @@ def register(app: App, deps: Deps) -> None:
             for block_id, value in values.items()
             if block_id.startswith(ExtractInput.PICK.value)
             for option in (value.get("selected_options") or [])
-            if str(option.get("value", "")).isdigit()
+            if _INDEX.fullmatch(str(option.get("value", "")))
         ]
         if not draft_id:  # the "nothing to track" and "created" views have no submit button
             ack()
