@@ -68,5 +68,6 @@ def test_build_scheduler_registers_every_job_coalesced_with_catch_ups():
         "reminders-catch-up",
         "digest-catch-up",
         "weekly-report-catch-up",
+        "housekeeping-catch-up",
     }
     assert "warm-up" in jobs
