@@ -75,7 +75,7 @@ class HttpServer:
     """A cheroot server on (host, port); `port=0` picks a free one (see `.port` after start)."""
 
     def __init__(
-        self, application: WsgiApp, host: str, port: int, *, threads: int = 32, shutdown_timeout: float = 10
+        self, application: WsgiApp, host: str, port: int, *, threads: int = 32, shutdown_timeout: int = 10
     ):
         self.server = wsgi.Server(
             (host, port), application, numthreads=threads, shutdown_timeout=shutdown_timeout

@@ -27,8 +27,8 @@ def next_sequence(session: Session, *, key: str) -> int:
     stmt = (
         insert(IdCounter)
         .values(key=key, value=1)
-        .on_conflict_do_update(index_elements=["key"], set_={"value": IdCounter.value + 1})  # type: ignore[arg-type]
-        .returning(IdCounter.value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": col(IdCounter.value) + 1})
+        .returning(col(IdCounter.value))
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -73,12 +73,9 @@ def add_event(
 def timeline(
     session: Session, *, subject_id: str, limit: int | None = None, newest_first: bool = False
 ) -> list[TimelineEvent]:
-    order = (
-        (TimelineEvent.at.desc(), TimelineEvent.id.desc())
-        if newest_first
-        else (TimelineEvent.at, TimelineEvent.id)
-    )  # type: ignore[union-attr,attr-defined]
-    stmt = select(TimelineEvent).where(TimelineEvent.subject_id == subject_id).order_by(*order)
+    at, pk = col(TimelineEvent.at), col(TimelineEvent.id)
+    order = (at.desc(), pk.desc()) if newest_first else (at.asc(), pk.asc())
+    stmt = select(TimelineEvent).where(col(TimelineEvent.subject_id) == subject_id).order_by(*order)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
@@ -121,9 +118,9 @@ def lease_outbox(
     stmt = (
         select(OutboxMessage)
         .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.not_before <= now,  # type: ignore[arg-type]
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < lease_now),  # type: ignore[union-attr,operator,arg-type]
+            col(OutboxMessage.status) == "pending",
+            col(OutboxMessage.not_before) <= now,
+            or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < lease_now),
             not_(behind_a_retry),
         )
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
@@ -141,7 +138,7 @@ def lease_outbox(
 def outbox_depth(session: Session) -> tuple[int, datetime | None]:
     """(pending messages, creation time of the oldest pending one)."""
     row = session.execute(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+        select(func.count(), func.min(OutboxMessage.created_at)).where(col(OutboxMessage.status) == "pending")
     ).one()
     return int(row[0]), row[1]
 

@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.slack import dedupe
 from bot.slack.listeners import register_listeners
 from bot.slack.observability import ObservedApp
+from bot.slack.text import storable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def create_app(deps: Deps) -> App:
     app.error(_error_handler(deps))
     if settings.slack_team_id:
         app.use(_workspace_guard(settings.slack_team_id))
+    app.use(_storable_text)
     dedupe.register(app, deps)
     register_listeners(app, deps)
     return app
@@ -123,6 +125,12 @@ def _error_handler(deps: Deps) -> Any:
 def _workspace_guard(team_id: str) -> Any:
     def guard(context: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
         sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
+def _storable_text(body: dict[str, Any], next: Any) -> None:
+    """Every listener reads the payload as changed here: no NUL or lone surrogate reaches the database."""
+    storable(body)
+    next()
+
+
         if sender and sender != team_id:
             log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
             context["outcome"] = "refused"
