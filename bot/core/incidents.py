@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bot.core.durations import PRIORITIES, PriorityDurations, parse_duration, parse_priority_durations
 from bot.core.errors import UserError
+from bot.core.mrkdwn import escape
 
 SEVERITIES = PRIORITIES
 
@@ -252,8 +253,7 @@ def parse_incident_id(text: str) -> str:
     """An incident id as typed (any case) -> its canonical form; UserError when it is not one."""
     candidate = (text or "").strip().upper()
     if not _ID.match(candidate):
-        shown = (text or "").strip()[:40] or "(nothing)"
-        raise UserError(f"`{shown}` is not an incident id; they look like INC-20251010-001.")
+        raise UserError(f"`{_shown(text)}` is not an incident id; they look like INC-20251010-001.")
     return candidate
 
 
@@ -265,19 +265,17 @@ def parse_status(text: str, *, allowed: tuple[str, ...] = (*ACTIVE_STATUSES, RES
     matches = [s for s in allowed if len(word) >= 3 and s.startswith(word)]
     if len(matches) == 1:
         return matches[0]
-    shown = (text or "").strip()[:40] or "(nothing)"
     if word == CLOSED:
         raise UserError(
             "An update cannot close an incident; use `/incident close INC-…` once it is resolved."
         )
-    raise UserError(f"`{shown}` is not a status. Use one of: {', '.join(allowed)}.")
+    raise UserError(f"`{_shown(text)}` is not a status. Use one of: {', '.join(allowed)}.")
 
 
 def parse_severity(text: str | None) -> str:
     code = (text or "").strip().upper()
     if code not in SEVERITY:
-        shown = (text or "").strip()[:20] or "(nothing)"
-        raise UserError(f"`{shown}` is not a severity; use P0, P1, P2 or P3.")
+        raise UserError(f"`{_shown(text, 20)}` is not a severity; use P0, P1, P2 or P3.")
     return code
 
 
@@ -290,14 +288,28 @@ def clean_title(text: str | None) -> str:
     return title
 
 
+MAX_USERS_AFFECTED = 1_000_000_000  # and the column is a 32-bit INTEGER on PostgreSQL
+MAX_NEXT_UPDATE = timedelta(days=30)
+
+
+def _shown(text: str | None, limit: int = 40) -> str:
+    """What someone typed, quoted back in a message (mrkdwn, inside backticks): bounded, without
+    backticks, and escaped so that it can never mention or link anything."""
+    value = (text or "").strip().replace("`", "'").replace("\n", " ")[:limit] or "(nothing)"
+    return escape(value)
+
+
 def parse_users_affected(text: str | None) -> int | None:
     """``1200``, ``1,200`` or ``1 200`` -> 1200; empty -> None; anything else is a UserError."""
     raw = (text or "").strip()
     if not raw:
         return None
     digits = re.sub(r"[,\s_]", "", raw)
-    if not digits.isdigit():
-        raise UserError(f"`{raw[:40]}` is not a number of users; give a whole number such as 1200.")
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]+", digits):
+        raise UserError(f"`{_shown(raw)}` is not a number of users; give a whole number such as 1200.")
+    if len(digits) > 10 or int(digits) > MAX_USERS_AFFECTED:
+        raise UserError(f"`{_shown(raw)}` is more users than there are; give at most {MAX_USERS_AFFECTED:,}.")
     return int(digits)
 
 
@@ -308,10 +320,14 @@ def parse_next_update(text: str | None) -> timedelta | None:
         return None
     try:
         value = parse_duration(raw)
-    except ValueError as exc:
-        raise UserError(f"Next update: {exc}.") from None
+    except (ValueError, OverflowError):
+        raise UserError(
+            f"Next update: `{_shown(raw)}` is not a duration; use a number and a unit: 30m, 4h, 7d, 2w."
+        ) from None
     if value <= timedelta(0):
         raise UserError("Next update: give a duration greater than zero, such as 30m.")
+    if value > MAX_NEXT_UPDATE:
+        raise UserError(f"Next update: at most {MAX_NEXT_UPDATE.days} days from now.")
     return value
 
 
@@ -327,7 +343,7 @@ def parse_user(text: str) -> str:
         return m.group(1)
     if _BARE_ID.match(raw):
         return raw
-    raise UserError(f"`{raw[:40] or '(nothing)'}` is not a person; mention them, like @alice.")
+    raise UserError(f"`{_shown(raw)}` is not a person; mention them, like @alice.")
 
 
 def channel_name(incident: str, title: str) -> str:
@@ -362,7 +378,7 @@ def parse_update_args(argv: list[str]) -> UpdateArgs:
         word = argv[i]
         if word.startswith("--"):
             if word not in UPDATE_FLAGS:
-                raise UserError(f"`{word[:30]}` is not an option here; use {', '.join(UPDATE_FLAGS)}.")
+                raise UserError(f"`{_shown(word, 30)}` is not an option here; use {', '.join(UPDATE_FLAGS)}.")
             if i + 1 >= len(argv):
                 raise UserError(f"`{word}` needs a value.")
             flags[word] = argv[i + 1]

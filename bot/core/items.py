@@ -28,6 +28,12 @@ MAX_CRITERIA = 50
 MAX_PREVENTION = 50
 MAX_EVIDENCE = 100
 MAX_EVIDENCE_REF = 500
+# Bounds of the impact numbers: far above any real business, and within what every database stores
+# (users affected is a 32-bit INTEGER column on PostgreSQL).
+MAX_MONEY = 1e12
+# A deadline further away than this is a typo (and near year 9999 its UTC form would not exist).
+MAX_DEADLINE_AHEAD = timedelta(days=3650)
+MAX_USERS = 1_000_000_000
 
 # Default MRR at risk as a share of MONTHLY_REVENUE (P2 and P3: none).
 DEFAULT_MRR_SHARE = {"P0": 0.10, "P1": 0.05}
@@ -190,22 +196,37 @@ def check_deadline(deadline: datetime, now: datetime, *, force: bool) -> None:
         raise UserError(
             f"The deadline {date(deadline)} is in the past. Give a future one, or add --force to back-fill."
         )
+    if deadline - now > MAX_DEADLINE_AHEAD:  # timedelta arithmetic: never overflows, unlike a UTC conversion
+        raise UserError(
+            f"The deadline {deadline:%Y-%m-%d} is more than {MAX_DEADLINE_AHEAD.days // 365} years away; "
+            "give one a team can plan for."
+        )
+
+
+def _amount(text: str) -> float | None:
+    """``50000``, ``$50,000``, ``50k``, ``1.2m`` -> 50000.0; None when it is not written like that."""
+    raw = (text or "").strip().lower().replace(",", "").replace("_", "").lstrip("$€£")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([km]?)", raw)
+    return float(m.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2)] if m else None
 
 
 def parse_money(text: str) -> float:
     """``50000``, ``$50,000``, ``50k``, ``1.2m`` -> 50000.0 (MRR per month)."""
-    raw = (text or "").strip().lower().replace(",", "").replace("_", "").lstrip("$€£")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([km]?)", raw)
-    if not m:
+    value = _amount(text)
+    if value is None:
         raise UserError(f"`{shown(text)}` is not an amount; use a number such as 50000, 50k or $1.2m.")
-    return float(m.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2)]
+    if value > MAX_MONEY:
+        raise UserError(f"`{shown(text)}` is more than {MAX_MONEY:,.0f}; give the amount per month.")
+    return value
 
 
 def parse_count(text: str) -> int:
     """``1200``, ``1,200``, ``3k`` -> users affected."""
-    value = parse_money(text)
-    if value != int(value):
-        raise UserError(f"`{shown(text)}` is not a whole number of users.")
+    value = _amount(text)
+    if value is not None and value > MAX_USERS:  # first: a number too big for a float is infinite
+        raise UserError(f"`{shown(text)}` is more users than there are; give at most {MAX_USERS:,}.")
+    if value is None or value != int(value):
+        raise UserError(f"`{shown(text)}` is not a whole number of users; use a number such as 1200 or 3k.")
     return int(value)
 
 

@@ -43,7 +43,8 @@ class Surface:
 
     @classmethod
     def from_meta(cls, data: dict[str, Any] | None) -> Surface:
-        data = data or {}
+        if not isinstance(data, dict):  # not what this app writes: no surface to redraw
+            return cls()
         fields = {k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__ and v is not None}
         return cls(**fields)
 

@@ -107,8 +107,8 @@ class SubcommandRouter:
         text = (text or "").strip()
         if not text:
             return self.default, ""
-        head, _, rest = text.partition(" ")
-        return head, rest.strip()
+        head, *rest = text.split(maxsplit=1)  # a tab or a new line after the sub-command counts as a space
+        return head, rest[0].strip() if rest else ""
 
     def dispatch(self, ctx: CommandContext) -> Reply | None:
         if ctx.subcommand.lower() in ("help", "-h", "--help", "?"):

@@ -8,6 +8,7 @@ then a count and where to see the rest. Every time is a ``<!date^…>`` token; u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -202,6 +203,13 @@ def due_soon_message(items: Sequence[DueSoon], *, now: datetime) -> tuple[str, B
     if len(items) > MAX_LISTED:
         blocks.append(context(f"…and {len(items) - MAX_LISTED} more: `/remediate list mine`"))
     return f"{len(items)} of your remediation items are due within 24 hours", blocks
+
+
+def alert_id_of(raw: object) -> int | None:
+    """The alert id a button value, an action id key or a modal's private_metadata carries; None for
+    anything else (a forged value, or a number no database column holds)."""
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,15}", text) else None
 
 
 def status_update_modal(alert_id: int, item_id: str, title: str) -> dict[str, Any]:

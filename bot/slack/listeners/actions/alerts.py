@@ -20,11 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _alert_id(action: dict[str, Any], fallback: str | None = None) -> int | None:
-    raw = action.get("value") or fallback or key_of(str(action.get("action_id", "")))
-    try:
-        return int(str(raw))
-    except ValueError:
-        return None
+    return blocks.alert_id_of(action.get("value") or fallback or key_of(str(action.get("action_id", ""))))
 
 
 def _tell(respond: Any, text: str) -> None:

@@ -12,6 +12,7 @@ from bot.services import incident_admin, incident_review, incidents
 from bot.services.incident_cards import clocks_for
 from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks import incidents as views
+from bot.slack.blocks.replies import code_safe
 from bot.slack.ids import Command
 from bot.slack.listeners.commands.base import handle_command
 from bot.slack.router import CommandContext, Reply, SubcommandRouter
@@ -109,7 +110,7 @@ def list_(ctx: CommandContext) -> Reply:
     argv = [a.lower() for a in ctx.argv()]
     which = argv[0] if argv else "open"
     if which not in ("open", "all") or len(argv) > 1:
-        raise UserError(f"`{' '.join(argv)[:40]}` is not a list I know; use `open` or `all`.")
+        raise UserError(f"`{code_safe(' '.join(argv)[:40])}` is not a list I know; use `open` or `all`.")
     rows, total = incident_admin.list_incidents(ctx.deps, include_closed=which == "all")
     text, blocks = views.list_reply(rows, total, include_closed=which == "all", now=ctx.deps.now())
     return Reply(text, blocks)

@@ -19,9 +19,8 @@ def register(app: App, deps: Deps) -> None:
         field = AlertInput.STATUS_TEXT.value
         text = (((view.get("state") or {}).get("values") or {}).get(field) or {}).get(field) or {}
         note = str(text.get("value") or "").strip()
-        try:
-            alert_id = int(view.get("private_metadata") or "")
-        except ValueError:
+        alert_id = blocks.alert_id_of(view.get("private_metadata"))
+        if alert_id is None:
             ack(response_action="errors", errors={field: "This form lost its alert; open it again."})
             return
         if not note:

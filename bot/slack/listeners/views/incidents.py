@@ -26,6 +26,13 @@ def _key(view: dict[str, Any]) -> str:
     return f"incident-view:{view['id']}"
 
 
+def _plain(message: str) -> str:
+    """A field error is plain text: the escaped user text a message quotes shows as typed (it cannot ping
+    from there), without the backticks that only mean something in mrkdwn."""
+    text = message.replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text[:150]
+
+
 def _read(errors: dict[str, str], field: F, parse: Any, raw: Any) -> Any:
     """Parse one field; a UserError becomes that field's error message."""
     try:
@@ -41,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
 
     def refuse(ack: Any, view: View, errors: dict[str, str]) -> None:
         count(view, "refused")
-        ack(response_action="errors", errors=errors)
+        ack(response_action="errors", errors={field: _plain(message) for field, message in errors.items()})
 
     @app.view(View.INCIDENT_DECLARE.value)
     def on_declare(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:

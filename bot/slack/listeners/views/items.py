@@ -30,6 +30,7 @@ from bot.slack.item_surfaces import Surface, publish_home, queue_redraw, redraw
 log = logging.getLogger(__name__)
 
 _DATE_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+_INDEX = re.compile(r"[0-9]{1,4}")  # a ticked option's value: an index the form wrote (str.isdigit takes "²")
 
 
 class FieldError(UserError):
@@ -160,7 +161,7 @@ def register(app: App, deps: Deps) -> None:
             for block_id, v in values.items()
             if block_id.startswith(ItemInput.CHECKLIST.value)
             for o in (v.get("selected_options") or [])
-            if str(o.get("value", "")).isdigit()
+            if _INDEX.fullmatch(str(o.get("value", "")))
         ]
         criteria_seen = meta.get("n") if isinstance(meta.get("n"), int) else None
         try:
