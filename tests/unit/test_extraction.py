@@ -585,3 +585,9 @@ def test_extract_never_raises_on_arbitrary_text(text: str, known: dict[str, str]
         assert item.priority in {"P0", "P1", "P2", "P3"}
         assert item.kind in {"corrective", "preventative", "detective"}
         assert item.title
+
+
+def test_replacement_characters_mark_a_document_as_binary():
+    # A NUL that Slack's payload cleaning turned into U+FFFD is still a binary document.
+    with pytest.raises(DocumentError, match="binary"):
+        check_document("- [ ] fix\ufffd\x01\x02 the thing")

@@ -30,8 +30,10 @@ def check_document(raw: bytes | str, *, max_bytes: int = 200_000) -> str:
             f"The document is {len(data):,} bytes; the limit is {max_bytes:,} bytes. "
             f"Paste the analysis section only, as Markdown or plain text."
         )
-    if b"\x00" in data:
-        raise DocumentError(f"The document looks binary (it contains NUL bytes); {_ACCEPTED}.")
+    if b"\x00" in data or "\ufffd".encode() in data:
+        # U+FFFD is what a NUL or an undecodable byte became on its way here (Slack payloads, file
+        # decoding): text people write does not contain it.
+        raise DocumentError(f"The document looks binary (it contains NUL or undecodable bytes); {_ACCEPTED}.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
