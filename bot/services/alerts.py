@@ -26,6 +26,7 @@ from bot.services.escalations import KIND, AlertRenderer, rerender, snooze_state
 from bot.services.permissions import is_admin
 from bot.services.users import get_person
 from storage import alerts as alert_store
+from storage import items as item_store
 from storage import queries
 from storage.models import Alert
 
@@ -52,11 +53,16 @@ def read_alert(deps: Deps, alert_id: int) -> Alert:
 
 
 def _read(deps: Deps, alert_id: int) -> Alert:
+    """The alert, detached, with the owner and reporter its item has now: an alert that fired before the
+    item changed hands must not keep obeying the people who no longer hold it."""
     with deps.uow(readonly=True) as session:
         alert = alert_store.get_alert(session, alert_id=alert_id)
+        item = item_store.get_item(session, item_id=alert.subject_id) if alert is not None else None
         session.expunge_all()
     if alert is None or alert.kind != KIND:
         raise AlertGone("That alert no longer exists.")
+    if item is not None:  # detached: this changes what is checked, never what is stored
+        alert.data = {**alert.data, "owner_id": item.owner_id, "reporter_id": item.reporter_id}
     return alert
 
 

@@ -11,13 +11,16 @@ from bot.deps import Deps
 log = logging.getLogger(__name__)
 
 _CACHE_SECONDS = 300.0
-_cache: dict[str, tuple[float, frozenset[str]]] = {}
+# By workspace API and group: processes that talk to more than one Slack (tests, a staging bot beside
+# production) never answer one with the other's members.
+_cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
 _lock = threading.Lock()
 
 
 def _group_members(deps: Deps, group_id: str) -> frozenset[str]:
+    key = (deps.settings.slack_api_url, group_id)
     with _lock:
-        hit = _cache.get(group_id)
+        hit = _cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < _CACHE_SECONDS:
             return hit[1]
     try:
@@ -28,7 +31,7 @@ def _group_members(deps: Deps, group_id: str) -> frozenset[str]:
         )
         return hit[1] if hit is not None else frozenset()
     with _lock:
-        _cache[group_id] = (time.monotonic(), members)
+        _cache[key] = (time.monotonic(), members)
     return members
 
 

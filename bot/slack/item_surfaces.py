@@ -2,11 +2,16 @@
 
 A card lives in an ephemeral command reply (redrawn through its response URL), in a normal message
 (redrawn with ``chat.update`` queued in the same transaction as the change), in a modal (``views.update``)
-or on the Home tab (republished). Modals opened from a card carry its surface in ``private_metadata``.
+or on the Home tab (republished). Modals opened from a card carry its surface in ``private_metadata``,
+sealed (`seal`): a submission whose surface was not written by this app for that very item (`unseal`)
+redraws nothing, so a form can never be made to overwrite another message, modal or Home tab, or to post
+to a URL that is not Slack's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -21,7 +26,7 @@ from bot.services.item_reports import home_data
 from bot.services.items import ItemView, show_item
 from bot.slack.blocks.item_lists import home_view
 from bot.slack.blocks.items import card_modal, card_text, item_card
-from bot.slack.blocks.replies import section
+from bot.slack.blocks.replies import notice_modal, section
 from bot.slack.ids import View
 from storage import queries
 
@@ -74,6 +79,32 @@ class Surface:
         return cls("none", user_id=user_id)
 
 
+def _seal_key(deps: Deps) -> bytes:
+    secret = deps.settings.slack_signing_secret.get_secret_value().encode("utf-8")
+    return hmac.new(secret, b"remediate item surface v1", hashlib.sha256).digest()
+
+
+def _signature(deps: Deps, fields: dict[str, Any], item_id: str) -> str:
+    message = json.dumps([item_id, fields], sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hmac.new(_seal_key(deps), message, hashlib.sha256).hexdigest()[:32]
+
+
+def seal(deps: Deps, surface: Surface, item_id: str) -> dict[str, Any]:
+    """The surface for a modal's private_metadata, signed for `item_id`."""
+    fields = surface.to_meta()
+    return {**fields, "sig": _signature(deps, fields, item_id)}
+
+
+def unseal(deps: Deps, data: Any, item_id: str) -> Surface:
+    """The surface `seal` wrote for `item_id`; no surface at all for anything else."""
+    if not isinstance(data, dict):
+        return Surface()
+    fields = {k: v for k, v in data.items() if k != "sig"}
+    if not hmac.compare_digest(str(data.get("sig") or ""), _signature(deps, fields, item_id)):
+        return Surface()
+    return Surface.from_meta(fields)
+
+
 def card_blocks(view: ItemView, now: Any, *, notice: str | None = None) -> list[dict[str, Any]]:
     blocks = item_card(view.item, view.events, now)
     if notice:
@@ -118,19 +149,27 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
 
 
 def tell(
-    deps: Deps, surface: Surface, message: str, *, respond: Any = None, item_id: str | None = None
+    deps: Deps,
+    surface: Surface,
+    message: str,
+    *,
+    respond: Any = None,
+    item_id: str | None = None,
+    trigger_id: str | None = None,
 ) -> None:
-    """Show a refusal to the person who pressed a button, where they pressed it: an ephemeral message, or a
-    warning on top of the card in a modal; elsewhere a DM."""
+    """Show a refusal to the person who pressed a button, where they pressed it and to them alone: an
+    ephemeral message, or a warning on top of the card in a modal; elsewhere (the Home tab) a small modal.
+    Nothing is written: a refusal leaves the database as it was."""
     text = f":warning: {message}"
     try:
         if surface.kind in ("ephemeral", "message") and respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif surface.kind == "view" and surface.view_id and item_id:
             redraw(deps, surface, show_item(deps, item_id=item_id), notice=text)
-        elif surface.user_id:
-            with deps.uow() as session:
-                outbox.send_dm(session, now=deps.now(), user_id=surface.user_id, text=text)
+        elif trigger_id:
+            deps.client.views_open(trigger_id=trigger_id, view=notice_modal("Not done", text))
+        else:
+            log.info("a refusal with nowhere to show it (surface %s): %s", surface.kind, message)
     except Exception as exc:
         log.warning("could not tell %s: %s", surface.user_id, exc)
 

@@ -62,3 +62,13 @@ def help_topic(
     if examples:
         text += "\n*Examples:*\n" + "\n".join(f"`{e}`" for e in examples)
     return [section(text)]
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says something (mrkdwn `text`), for surfaces with no other way to answer."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(text)],
+    }

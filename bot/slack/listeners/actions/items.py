@@ -23,7 +23,7 @@ from bot.services import items as service
 from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
 from bot.slack.blocks.items import card_modal
 from bot.slack.ids import Action
-from bot.slack.item_surfaces import Surface, queue_redraw, redraw, tell
+from bot.slack.item_surfaces import Surface, queue_redraw, redraw, seal, tell
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond)
+            tell(deps, surface, err.message, respond=respond, trigger_id=body.get("trigger_id"))
             return
         modal = card_modal(view.item, view.events, deps.now(), from_home=surface.kind == "home")
         _open_view(client, body, surface, modal)
@@ -71,7 +71,14 @@ def register(app: App, deps: Deps) -> None:
                     deps, actor=actor, item_id=item_id, verb=verb, after=queue_redraw(surface, deps.now())
                 )
             except UserError as err:
-                tell(deps, surface, err.message, respond=respond, item_id=_valid(item_id))
+                tell(
+                    deps,
+                    surface,
+                    err.message,
+                    respond=respond,
+                    item_id=_valid(item_id),
+                    trigger_id=body.get("trigger_id"),
+                )
                 return
             redraw(deps, surface, view)
 
@@ -88,10 +95,13 @@ def register(app: App, deps: Deps) -> None:
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond)
+            tell(deps, surface, err.message, respond=respond, trigger_id=body.get("trigger_id"))
             return
         _open_view(
-            client, body, surface, note_modal(view.item, {"id": view.item.id, "surface": surface.to_meta()})
+            client,
+            body,
+            surface,
+            note_modal(view.item, {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}),
         )
 
     @app.action(Action.ITEM_OVERFLOW.value)
@@ -110,9 +120,16 @@ def register(app: App, deps: Deps) -> None:
             service.require_editor(view.item, actor, "change the status of")
             lc.plan_verb(view.item.id, view.item.status, verb, blocked_from=view.item.blocked_from)
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond, item_id=_valid(item_id))
+            tell(
+                deps,
+                surface,
+                err.message,
+                respond=respond,
+                item_id=_valid(item_id),
+                trigger_id=body.get("trigger_id"),
+            )
             return
-        meta = {"id": view.item.id, "verb": verb, "surface": surface.to_meta()}
+        meta = {"id": view.item.id, "verb": verb, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, note_modal(view.item, meta))
 
     @app.action(Action.ITEM_REASSIGN.value)
@@ -124,9 +141,16 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.require_editor(view.item, actor, "reassign")
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond, item_id=_valid(_item_id(body)))
+            tell(
+                deps,
+                surface,
+                err.message,
+                respond=respond,
+                item_id=_valid(_item_id(body)),
+                trigger_id=body.get("trigger_id"),
+            )
             return
-        meta = {"id": view.item.id, "surface": surface.to_meta()}
+        meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, reassign_modal(view.item, meta))
 
     @app.action(Action.ITEM_VALIDATE.value)
@@ -138,9 +162,20 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.check_can_validate(view.item, actor, deps.settings)
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond, item_id=_valid(_item_id(body)))
+            tell(
+                deps,
+                surface,
+                err.message,
+                respond=respond,
+                item_id=_valid(_item_id(body)),
+                trigger_id=body.get("trigger_id"),
+            )
             return
-        meta = {"id": view.item.id, "n": len(view.item.criteria), "surface": surface.to_meta()}
+        meta = {
+            "id": view.item.id,
+            "n": len(view.item.criteria),
+            "surface": seal(deps, surface, view.item.id),
+        }
         _open_view(client, body, surface, validate_modal(view.item, meta, deps.now()))
 
     @app.action(Action.ITEM_NEW.value)

@@ -25,7 +25,7 @@ from bot.services.users import get_person
 from bot.slack.blocks.item_modals import checklist_block_id
 from bot.slack.blocks.items import card_modal
 from bot.slack.ids import ItemInput, View
-from bot.slack.item_surfaces import Surface, publish_home, queue_redraw, redraw
+from bot.slack.item_surfaces import publish_home, queue_redraw, redraw, unseal
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,9 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ITEM_NOTE.value)
     def on_note(ack: Any, body: dict[str, Any]) -> None:
         meta = _meta(body)
-        surface = Surface.from_meta(meta.get("surface"))
-        text = _text(_values(body), ItemInput.NOTE)
         item_id, verb = str(meta.get("id") or ""), str(meta.get("verb") or "")
+        surface = unseal(deps, meta.get("surface"), item_id)
+        text = _text(_values(body), ItemInput.NOTE)
         try:
             if verb in (lc.BLOCK, lc.CANCEL, lc.SEND_BACK):
                 view = service.move(
@@ -129,7 +129,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ITEM_REASSIGN.value)
     def on_reassign(ack: Any, body: dict[str, Any]) -> None:
         meta = _meta(body)
-        surface = Surface.from_meta(meta.get("surface"))
+        surface = unseal(deps, meta.get("surface"), str(meta.get("id") or ""))
         chosen = (_values(body).get(ItemInput.NEW_OWNER.value) or {}).get("selected_user") or ""
         try:
             owner_id = resolve_user(deps, chosen)
@@ -149,7 +149,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ITEM_VALIDATE.value)
     def on_validate(ack: Any, body: dict[str, Any]) -> None:
         meta = _meta(body)
-        surface = Surface.from_meta(meta.get("surface"))
+        surface = unseal(deps, meta.get("surface"), str(meta.get("id") or ""))
         values = _values(body)
         try:
             evidence = _evidence(_text(values, ItemInput.EVIDENCE))
