@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from storage import queries
+from storage.incidents import ACTIVE_STATUSES as ACTIVE_INCIDENT_STATUSES
 from storage.models import Alert, Claim, Incident, RemediationItem
 
 Item = RemediationItem
 DONE_STATUSES = ("completed", "validated")
+NOT_CLOSED_INCIDENT = (*ACTIVE_INCIDENT_STATUSES, "resolved")
 
 
 def _done() -> ColumnElement[bool]:
@@ -201,7 +203,9 @@ def on_track(
 
 def open_incidents(session: Session, *, limit: int) -> tuple[list[Row[Any]], int]:
     """Incidents not closed yet (most severe, then newest first; at most `limit`) and how many there are."""
-    where = col(Incident.status) != "closed"
+    # The statuses before closed, spelled out: `status != 'closed'` cannot use ix_incident_status, so it
+    # read every incident ever declared (measured: the one full-table read left in the digest).
+    where = col(Incident.status).in_(NOT_CLOSED_INCIDENT)
     rows = session.execute(
         select(
             col(Incident.id),
