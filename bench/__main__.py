@@ -80,16 +80,24 @@ def main(argv: list[str] | None = None) -> int:
     print(report.machine_line(results["machine"]))
     print()
     print(table)
-    scans = report.full_scans(results)
-    if scans:
-        print("\nStatements that read a whole large table:")
-        for line in scans:
+    for title, lines in _notes(results):
+        print(f"\n{title}:")
+        for line in lines:
             print("  " + line)
     print(f"\nWrote {RESULTS.relative_to(ROOT)}; query plans in {(OUT / 'plans.md').relative_to(ROOT)}.")
     if args.update_readme:
-        _update_readme(results, table, plans)
+        _update_readme(results, table, report.plans(results, per_source=2))
         print("Updated the Performance section of README.md.")
     return 0
+
+
+def _notes(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    notes = [
+        ("Delivery at 100k items, not in the job times (paced at SLACK_CHANNEL_RATE per channel)",
+         report.delivery(results)),
+        ("Statements at 100k items that read a whole table", report.full_scans(results)),
+    ]  # fmt: skip
+    return [(title, lines) for title, lines in notes if lines]
 
 
 def _update_readme(results: dict[str, Any], table: str, plans: str) -> None:
@@ -106,6 +114,10 @@ def _update_readme(results: dict[str, Any], table: str, plans: str) -> None:
             "",
             table,
             "",
+            *[
+                f"{title}:\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
+                for title, lines in _notes(results)
+            ],
             "<details><summary>Query plans at 100,000 items (the slowest statements of each job and command)"
             "</summary>",
             "",

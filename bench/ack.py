@@ -2,7 +2,9 @@
 
 Both run in processes of their own, with the fake Slack in a third and the load generator in a fourth.
 The bot has its real settings and a fresh SQLite file; every ``track new`` must leave a row behind, which is
-counted at the end. Order per concurrency: floor, then bot, each after its own warm-up.
+counted at the end. Per concurrency both are warmed up, then they take turns (ROUNDS slices each) so that
+background load on the machine weighs on both alike; percentiles pool the slices, requests/second is
+requests over the summed wall time of the slices.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from bench.common import SIGNING_SECRET, Server, load, percentile, sqlite_databa
 
 LEVELS = ((1, 500, 200), (16, 2000, 200))  # (concurrency, measured requests, warm-up requests)
 QUICK_LEVELS = ((1, 100, 20), (16, 400, 64))
+ROUNDS = 4  # floor and bot alternate in this many slices of the measured requests
 TITLE = "Bench item"
 
 
@@ -61,9 +64,8 @@ def _probe(bot: Server, db_path: str) -> str | None:
     return f"`/remediate track new` did not create an item (HTTP {reply.status}: {shown})"
 
 
-def stats(result: dict[str, Any]) -> dict[str, Any]:
-    lat = [x for x in result["latencies_ms"] if x == x]
-    n = len(result["latencies_ms"])
+def stats(result: dict[str, Any], n: int) -> dict[str, Any]:
+    lat = result["latencies_ms"]
     return {
         "requests": n,
         "p50_ms": round(percentile(lat, 50), 2),
@@ -73,6 +75,7 @@ def stats(result: dict[str, Any]) -> dict[str, Any]:
         "rps": round(n / result["elapsed_s"], 1) if result["elapsed_s"] else None,
         "non_200": n - int(result["statuses"].get("200", 0)),
         "errors": result["error_count"],
+        "error_samples": result["errors"][:2],
         "sample_reply": (result["samples"] or [""])[0][:200],
     }
 
@@ -94,18 +97,31 @@ def measure(slack_url: str, *, quick: bool = False, log: Callable[[str], None] =
             )
             expected = 0 if why_not else 1
             out["threads"] = bot.info.get("threads")
+            targets = {"floor": floor.url, "bot": bot.url}
             for concurrency, n, warm in QUICK_LEVELS if quick else LEVELS:
                 tag = f"c{concurrency}"
                 warmup = make(tag + "w", warm)
                 requests = make(tag, n)
-                level: dict[str, Any] = {}
-                for name, server in (("floor", floor), ("bot", bot)):
-                    label = f"{name}-{tag}"
-                    result = load(server.url, _relabel(requests, label), concurrency=concurrency,
-                                  warmup=_relabel(warmup, label))  # fmt: skip
-                    level[name] = stats(result)
-                    log(f"ack {name} c={concurrency}: p50 {level[name]['p50_ms']} ms, "
-                        f"p99 {level[name]['p99_ms']} ms, {level[name]['rps']} req/s")  # fmt: skip
+                # Floor and bot take turns, a slice of the requests each, so a change in the machine's
+                # background load during the run weighs on both and not on their ratio.
+                size = -(-n // ROUNDS)
+                rounds = [
+                    (name, _relabel(requests[start : start + size], f"{name}-{tag}"))
+                    for start in range(0, n, size)
+                    for name in targets
+                ]
+                result = load(
+                    targets,
+                    rounds,
+                    concurrency=concurrency,
+                    warmup={name: _relabel(warmup, f"{name}-{tag}") for name in targets},
+                )
+                level: dict[str, Any] = {name: stats(result[name], n) for name in targets}
+                for name in targets:
+                    log(
+                        f"ack {name} c={concurrency}: p50 {level[name]['p50_ms']} ms, "
+                        f"p99 {level[name]['p99_ms']} ms, {level[name]['rps']} req/s"
+                    )
                 if not why_not:
                     expected += n + warm
                 f, b = level["floor"], level["bot"]

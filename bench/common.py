@@ -190,6 +190,7 @@ def machine() -> dict[str, Any]:
     import sqlalchemy
 
     return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "memory_gb": mem_gb,
@@ -257,20 +258,19 @@ class Server:
 
 
 def load(
-    url: str,
-    requests: list[list[str]],
+    targets: dict[str, str],
+    rounds: list[tuple[str, list[list[str]]]],
     *,
     concurrency: int,
-    warmup: list[list[str]] | None = None,
-    expect: str | None = None,
-) -> dict[str, Any]:
-    """Run the load generator in its own process against `url` (signed `/remediate` commands)."""
+    warmup: dict[str, list[list[str]]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Run the load generator in its own process: signed `/remediate` commands to `targets` (name -> base
+    URL), round after round; see bench.load."""
     spec = {
-        "url": url,
+        "targets": targets,
         "secret": SIGNING_SECRET,
         "concurrency": concurrency,
-        "warmup": warmup or [],
-        "requests": requests,
-        "expect": expect,
+        "warmup": warmup or {},
+        "rounds": rounds,
     }
     return run_child("bench.load", spec, timeout=300)

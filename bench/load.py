@@ -1,9 +1,11 @@
 """The load generator, run in a process of its own (``python -m bench.load``, one JSON spec on stdin).
 
-`concurrency` worker threads each hold one keep-alive connection and send signed slash commands, taken in
-turn from a shared list, until the list is empty; each first sends its share of the warm-up requests, then
-all start the measured ones together. Latency is from just before signing a request to having read the
-whole answer. Prints one JSON line: the latencies, the wall time of the measured part, and what came back.
+`concurrency` worker threads each hold one keep-alive connection per target and send signed slash commands.
+First every worker sends its share of each target's warm-up requests (which also opens its connections, so
+no measured request pays for a TCP handshake); then come the `rounds`, one after the other: in each, all
+workers start together and take the round's requests from a shared list until it is empty. Latency runs
+from just before signing a request to having read the whole answer; a round's wall time from its start to
+its last answer. Prints one JSON line: per target, the latencies, the summed wall time and what came back.
 """
 
 from __future__ import annotations
@@ -18,80 +20,97 @@ from typing import Any
 from tests.fakes.signing import SlackDriver
 
 
+class _Target:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.elapsed = 0.0
+        self.statuses: Counter[int] = Counter()
+        self.errors: list[str] = []
+        self.error_count = 0
+        self.samples: list[str] = []
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "latencies_ms": [round(x, 3) for x in self.latencies],
+            "elapsed_s": self.elapsed,
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "errors": self.errors[:5],
+            "error_count": self.error_count,
+            "samples": self.samples,
+        }
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
-    url, secret, concurrency = spec["url"], spec["secret"], int(spec["concurrency"])
+    targets: dict[str, str] = spec["targets"]
+    secret, concurrency = spec["secret"], int(spec["concurrency"])
     command = spec.get("command", "/remediate")
-    warmup: list[list[str]] = spec.get("warmup", [])
-    requests: list[list[str]] = spec["requests"]
-    expect: str | None = spec.get("expect")
+    warmup: dict[str, list[list[str]]] = spec.get("warmup", {})
+    rounds: list[tuple[str, list[list[str]]]] = [(name, reqs) for name, reqs in spec["rounds"]]
 
     lock = threading.Lock()
-    cursor = iter(range(len(requests)))
-    latencies: list[float] = [0.0] * len(requests)
-    statuses: Counter[int] = Counter()
-    matched = 0
-    errors: list[str] = []
-    samples: list[str] = []
+    results = {name: _Target() for name in targets}
     barrier = threading.Barrier(concurrency + 1)
-    finished = [0.0]
+    state: dict[str, Any] = {"cursor": iter(()), "finished": 0.0, "latencies": []}
 
-    def send(driver: SlackDriver, user: str, text: str) -> Any:
+    def send(driver: SlackDriver, target: _Target, user: str, text: str) -> Any:
         try:
             return driver.command(command, text, user=user)
         except Exception as exc:
             with lock:
-                errors.append(f"{type(exc).__name__}: {exc}")
+                target.error_count += 1
+                target.errors.append(f"{type(exc).__name__}: {exc}")
             return None
 
     def worker(n: int) -> None:
-        nonlocal matched
-        driver = SlackDriver(url, secret, timeout=60)
+        drivers = {name: SlackDriver(url, secret, timeout=60) for name, url in targets.items()}
         try:
-            for user, text in warmup[n::concurrency]:
-                send(driver, user, text)
+            try:
+                for name, reqs in warmup.items():
+                    for user, text in reqs[n::concurrency]:
+                        send(drivers[name], results[name], user, text)
+            finally:
+                barrier.wait()  # a worker whose warm-up failed still lets the others start
+            for name, reqs in rounds:
+                barrier.wait()
+                target, driver = results[name], drivers[name]
+                while True:
+                    with lock:
+                        i = next(state["cursor"], None)
+                    if i is None:
+                        break
+                    user, text = reqs[i]
+                    t0 = time.perf_counter()
+                    reply = send(driver, target, user, text)
+                    took = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        state["finished"] = max(state["finished"], time.perf_counter())
+                        if reply is None:
+                            continue
+                        state["latencies"].append(took)
+                        target.statuses[reply.status] += 1
+                        if len(target.samples) < 2:
+                            target.samples.append(reply.text[:300])
+                barrier.wait()
         finally:
-            barrier.wait()  # a worker whose warm-up failed still lets the others start
-        try:
-            while True:
-                with lock:
-                    i = next(cursor, None)
-                if i is None:
-                    break
-                user, text = requests[i]
-                t0 = time.perf_counter()
-                reply = send(driver, user, text)
-                if reply is None:
-                    latencies[i] = float("nan")
-                    continue
-                latencies[i] = (time.perf_counter() - t0) * 1000
-                with lock:
-                    statuses[reply.status] += 1
-                    if expect is None or expect in reply.text:
-                        matched += 1
-                    if len(samples) < 2:
-                        samples.append(reply.text[:300])
-        finally:
-            driver.close()
-            with lock:
-                finished[0] = max(finished[0], time.perf_counter())
+            for driver in drivers.values():
+                driver.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
     for t in threads:
         t.start()
-    barrier.wait()
-    started = time.perf_counter()
+    barrier.wait()  # warm-up done
+    for name, reqs in rounds:
+        state["cursor"] = iter(range(len(reqs)))
+        state["latencies"] = []
+        state["finished"] = 0.0
+        started = time.perf_counter()
+        barrier.wait()
+        barrier.wait()
+        results[name].elapsed += max(state["finished"], started) - started
+        results[name].latencies.extend(state["latencies"])
     for t in threads:
         t.join()
-    elapsed = finished[0] - started
-    return {
-        "latencies_ms": [round(x, 3) for x in latencies],
-        "elapsed_s": elapsed,
-        "statuses": {str(k): v for k, v in statuses.items()},
-        "matched": matched,
-        "errors": errors[:5],
-        "error_count": len(errors),
-        "samples": samples,
-    }
+    return {name: r.report() for name, r in results.items()}
 
 
 def main() -> None:

@@ -103,6 +103,13 @@ def _ack_rows(ack: dict[str, Any]) -> list[tuple[str, ...]]:
                      _met(b["p99_ms"] < 100) if many else ""))  # fmt: skip
         rows.append((f"throughput, c={c} (req/s)", rps, "", "bot >= 50 % of floor" if many else "",
                      _met(r["rps"] >= 0.5) if many else ""))  # fmt: skip
+    if ack.get("rows"):
+        found, expected = ack["rows"]["found"], ack["rows"]["expected"]
+        rows.append(
+            ("items left by `track new`", f"{found:,} of {expected:,}", "", "all", _met(found == expected))
+        )
+    elif ack.get("workload", "").startswith("/remediate help"):
+        rows.append(("ack workload", ack["workload"][:100], "", "", ""))
     return rows
 
 
@@ -115,7 +122,7 @@ def _job_cell(scale: dict[str, Any], size: str, backend: str, job: str) -> tuple
     if not _timed(run):
         missing = jobs.get(job.split(" (")[0]) or run or {}
         return ("not available yet" if "unavailable" in missing else "failed" if missing else "—"), None
-    cell = f"{_ms(run['seconds'] * 1000)} ms · {run['rss_peak_mb']:.0f} MB · {run['statements']} q"
+    cell = f"{_ms(run['seconds'] * 1000)} ms · {run['rss_peak_mb']:.0f} MB · {run['statements']} SQL"
     ok = run["rss_peak_mb"] < 200
     if size == REFERENCE:
         ok = ok and run["seconds"] < 1
@@ -169,9 +176,11 @@ def _markdown(rows: list[tuple[str, ...]]) -> str:
 
 def machine_line(m: dict[str, Any]) -> str:
     pg = f"PostgreSQL {m['postgresql']}" if m.get("postgresql") else "no PostgreSQL"
+    load = m.get("load_average")
+    busy = f"; load average {load[0]:.1f} at the start" if load else ""
     return (
         f"{m['nproc']} CPU cores ({m['cpu']}), {m['memory_gb']} GB, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}, {pg}, slack-bolt {m['slack_bolt']}, SQLAlchemy {m['sqlalchemy']}"
+        f"SQLite {m['sqlite']}, {pg}, slack-bolt {m['slack_bolt']}, SQLAlchemy {m['sqlalchemy']}{busy}"
     )
 
 
@@ -208,7 +217,7 @@ def plans(results: dict[str, Any], *, per_source: int = 3) -> str:
     for source, label, queries in sources:
         lines = [f"#### {source} — {label}", ""]
         for q in queries[:per_source]:
-            flag = f" — reads all of {', '.join(q['full_scan'])}" if q.get("full_scan") else ""
+            flag = f"; reads all of {', '.join(q['full_scan'])}" if q.get("full_scan") else ""
             lines.append(f"`{_short_sql(q['sql'])}` ({q['calls']} call(s), {q['ms']} ms{flag})")
             lines.append("```")
             lines.extend(q["plan"])
@@ -217,10 +226,43 @@ def plans(results: dict[str, Any], *, per_source: int = 3) -> str:
     return "\n\n".join(sections)
 
 
-def full_scans(results: dict[str, Any]) -> list[str]:
-    """Statements at 100,000 items whose plan reads a whole large table."""
+def delivery(results: dict[str, Any]) -> list[str]:
+    """What delivering the jobs' messages took at 100,000 items (not part of the job times)."""
     out = []
     ref = (results.get("scale") or {}).get(REFERENCE) or {}
+    for backend, label in BACKENDS:
+        for job, run in (((ref.get(backend) or {}).get("jobs")) or {}).items():
+            d = run.get("delivery") if isinstance(run, dict) else None
+            if d:
+                out.append(
+                    f"{label} {job}: {d['sent']} of {d['queued']} message(s) sent in {d['seconds']:.1f} s"
+                    + (
+                        f" ({d['queued'] - d['sent']} held for quiet hours)"
+                        if d["queued"] > d["sent"]
+                        else ""
+                    )
+                )
+    return out
+
+
+def _scan(plan: list[str], table: str) -> str:
+    """The plan line that reads `table` whole, with the filter applied to it (PostgreSQL)."""
+    for i, line in enumerate(plan):
+        text = line.strip().removeprefix("->").strip()
+        if text.startswith((f"SCAN {table}", f"Seq Scan on {table}")):
+            text = text.split("  (cost=")[0]
+            after = plan[i + 1].strip() if i + 1 < len(plan) else ""
+            if after.startswith("Filter:"):
+                text += "; " + (after if len(after) <= 90 else after[:89] + "…")
+            return text
+    return "?"
+
+
+def full_scans(results: dict[str, Any]) -> list[str]:
+    """Statements at 100,000 items whose plan reads a whole table, with the table's seeded size."""
+    out = []
+    ref = (results.get("scale") or {}).get(REFERENCE) or {}
+    sizes = (ref.get("seed") or {}).get("rows") or {}
     for backend, label in BACKENDS:
         part = ref.get(backend) or {}
         named = [(j, r) for j, r in (part.get("jobs") or {}).items()] + [
@@ -228,6 +270,9 @@ def full_scans(results: dict[str, Any]) -> list[str]:
         ]
         for source, data in named:
             for q in (data or {}).get("queries") or []:
-                if q.get("full_scan"):
-                    out.append(f"{label} {source}: {', '.join(q['full_scan'])} ← {_short_sql(q['sql'], 160)}")
+                for table in q.get("full_scan") or []:
+                    rows = f"{sizes.get(table, 0):,} rows seeded"
+                    line = f"{label} {source}: {table} ({rows}): `{_scan(q['plan'], table)}`"
+                    if line not in out:
+                        out.append(line)
     return out

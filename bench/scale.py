@@ -124,8 +124,8 @@ def run_commands(
                 continue
             bot.ask("reset")
             warmup = requests[: max(10, n // 10)]
-            result = load(bot.url, requests, concurrency=1, warmup=warmup)
-            lat = [x for x in result["latencies_ms"] if x == x]
+            result = load({"bot": bot.url}, [("bot", requests)], concurrency=1, warmup={"bot": warmup})["bot"]
+            lat = result["latencies_ms"]
             plans = bot.ask("explain")
             out[name] = {
                 "requests": n,

@@ -113,7 +113,8 @@ def serve_bot(spec: dict[str, Any]) -> None:
     settings = bot_settings(spec["database_url"], spec["slack_url"], **spec.get("settings", {}))
     setup_logging(settings.log_level, settings.log_format)
     bot = Bot(settings, scheduler=False, port=0)
-    recorder = Recorder().attach(bot.deps.engine) if spec.get("record") else None
+    # cheroot names its worker threads "CP Server Thread-N": record what requests send, not the sender.
+    recorder = Recorder(threads="CP Server").attach(bot.deps.engine) if spec.get("record") else None
     bot.start()
     _say({"url": f"http://127.0.0.1:{bot.port}", "threads": settings.http_threads})
     for line in sys.stdin:

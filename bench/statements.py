@@ -8,6 +8,7 @@ keeps each distinct one with its first parameters and its total time; `explain` 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +29,10 @@ class Statement:
 
 @dataclass
 class Recorder:
-    """Attach to an engine; `count` and `statements` grow as SQL is sent."""
+    """Attach to an engine; `count` and `statements` grow as SQL is sent (only from threads whose name
+    starts with `threads`, when given: the HTTP workers of a server, not its outbox sender)."""
 
+    threads: str | None = None
     count: int = 0
     statements: dict[str, Statement] = field(default_factory=dict)
     _started: dict[int, float] = field(default_factory=dict)
@@ -52,6 +55,8 @@ class Recorder:
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
         took = time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
+        if self.threads and not threading.current_thread().name.startswith(self.threads):
+            return
         self.count += 1
         entry = self.statements.get(statement)
         if entry is None:
