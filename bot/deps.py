@@ -81,6 +81,8 @@ class Deps:
     metrics: Metrics = field(default_factory=Metrics)
     worker_id: str = field(default_factory=new_worker_id)
     wake_sender: threading.Event = field(default_factory=threading.Event)
+    # Small per-process caches (e.g. people's time zones); entries carry their own age.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

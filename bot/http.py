@@ -78,7 +78,13 @@ class HttpServer:
         self, application: WsgiApp, host: str, port: int, *, threads: int = 32, shutdown_timeout: int = 10
     ):
         self.server = wsgi.Server(
-            (host, port), application, numthreads=threads, shutdown_timeout=shutdown_timeout
+            (host, port),
+            application,
+            numthreads=threads,
+            shutdown_timeout=shutdown_timeout,
+            # cheroot's default listen backlog is 5: a burst of new connections beyond it is dropped and
+            # the client retries a second later. Slack opens many connections at once under load.
+            request_queue_size=1024,
         )
         self.server.server_name = "remediate"
         self._thread: threading.Thread | None = None

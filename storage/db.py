@@ -7,6 +7,7 @@ path: several replicas share one database.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,12 +43,40 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # SQLite allows one writer. Writers that find the database locked back off in sleeps of up to 100 ms
+    # and newcomers can overtake them, so under load a few requests wait far longer than the rest. Inside
+    # one process, write transactions therefore take turns on a lock (first come, first served); SQLite's
+    # busy timeout still arbitrates between processes.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # pysqlite's own transaction handling is off (isolation_level=None); we emit BEGIN ourselves.
-        conn.exec_driver_sql(
-            "BEGIN IMMEDIATE" if not conn.get_execution_options().get("readonly") else "BEGIN"
-        )
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=30):
+            raise TimeoutError("waited 30 s for another write transaction in this process")
+        conn.info["holds_writer_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop("holds_writer_lock", False):
+            writers.release()
+
+    # These hooks run just before the COMMIT/ROLLBACK is sent; a writer let in that instant waits a
+    # millisecond in SQLite's busy handler, which is the ordinary path between processes anyway.
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _release(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        _release(conn)
 
 
 def is_sqlite(engine: Engine) -> bool:

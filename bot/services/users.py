@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
@@ -18,6 +18,7 @@ from storage.models import SlackUser
 log = logging.getLogger(__name__)
 
 CACHE_FOR = timedelta(hours=24)
+MEMORY_FOR = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,18 @@ def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
 def get_person(deps: Deps, user_id: str) -> Person:
     """The person behind `user_id`; `known=False` if Slack says there is no such user."""
     now = deps.now()
+    # Every command reads the typist's time zone: keep it in memory for a few minutes so that the common
+    # path costs no database round trip (the database cache below is shared by replicas, for a day).
+    remembered = deps.memo.get(("person", user_id))
+    if remembered is not None and now - remembered[1] < MEMORY_FOR:
+        return remembered[0]  # type: ignore[no-any-return]
+    person = _get_person(deps, user_id, now)
+    if person.known:
+        deps.memo[("person", user_id)] = (person, now)
+    return person
+
+
+def _get_person(deps: Deps, user_id: str, now: datetime) -> Person:
     fallback = deps.settings.tz
     with deps.uow(readonly=True) as session:
         cached = queries.cached_user(session, user_id=user_id)
