@@ -18,3 +18,13 @@ class NotFound(UserError):
 
 class Forbidden(UserError):
     """The acting user may not do this; the message says who can."""
+
+
+class AlreadyDone(Exception):
+    """This very request (a repeated delivery, a double submit) was handled before: its key is claimed.
+    The transaction that found out is rolled back; the caller answers as the first time did."""
+
+    def __init__(self, key: str, owner: str = ""):
+        super().__init__(key)
+        self.key = key
+        self.owner = owner  # what the first handling made or changed (an item id), when it says

@@ -290,6 +290,15 @@ def clean_title(text: str | None) -> str:
 
 MAX_USERS_AFFECTED = 1_000_000_000  # and the column is a 32-bit INTEGER on PostgreSQL
 MAX_NEXT_UPDATE = timedelta(days=30)
+MAX_TEXT = 3000  # an impact, an update, a resolution summary, a waiver: what one message section shows
+
+
+def clean_text(text: str | None, *, what: str) -> str:
+    """Free text for an incident, stripped; refused when longer than MAX_TEXT (it is shown whole)."""
+    value = (text or "").strip()
+    if len(value) > MAX_TEXT:
+        raise UserError(f"The {what} is {len(value):,} characters long; keep it to {MAX_TEXT:,}.")
+    return value
 
 
 def _shown(text: str | None, limit: int = 40) -> str:

@@ -12,17 +12,29 @@ from datetime import UTC, datetime
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
+# Bidirectional controls (embeddings, overrides, isolates): in user text they could reverse the words that
+# follow it in the same line, the bot's own included.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate(text: str) -> str:
+    """`text` as a bidi isolate when it holds bidi controls: whatever direction it sets stops at its end."""
+    return f"\u2068{text}\u2069" if _BIDI.search(text) else text
+
+
 def escape(text: str | None) -> str:
-    """Make user text inert in mrkdwn: ``<!channel>`` shows as text and pings nobody."""
+    """Make user text inert in mrkdwn: ``<!channel>`` shows as text and pings nobody, and a right-to-left
+    override reverses nothing outside the text."""
     if not text:
         return ""
-    return re.sub(r"[&<>]", lambda m: _ESCAPES[m.group(0)], text)
+    return isolate(re.sub(r"[&<>]", lambda m: _ESCAPES[m.group(0)], text))
 
 
 def plain(text: str | None, limit: int) -> str:
     """Text for a plain_text field, cut to `limit` characters with an ellipsis."""
     text = (text or "").strip() or "-"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    room = limit - 2 if _BIDI.search(text) else limit  # an isolate takes two characters
+    return isolate(text if len(text) <= room else text[: room - 1] + "…")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -4,8 +4,10 @@ Each use case reads the alert again, checks the acting user (the owner, the repo
 names, or an admin; anyone may post a status update), changes it in one unit of work with a timeline entry
 on the item, and brings the alert's messages up to date in place.
 
-Acknowledging records who and when (time-to-acknowledge feeds the weekly report); it does not stop a higher
-level from firing later. Snoozing pushes the levels still to come back by the snoozed time.
+A request key (one press, one form; see `bot.slack.dedupe`) is claimed with the change, so a repeated
+delivery acts once. Acknowledging records who and when (time-to-acknowledge feeds the weekly report); it
+does not stop a higher level from firing later. Snoozing pushes the levels still to come back by the
+snoozed time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.core.durations import format_duration
-from bot.core.errors import UserError
+from bot.core.errors import AlreadyDone, UserError
 from bot.core.escalation import OPEN_STATUSES, next_level
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.quiet_hours import tomorrow_at
@@ -121,7 +123,15 @@ def _acknowledge_in(session: Session, alert: Alert, *, actor_id: str, now: datet
     )
 
 
-def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, render: AlertRenderer) -> Outcome:
+def _claim(session: Session, request_key: str | None, *, now: datetime, owner: str) -> None:
+    """Claim this request (one press, one form) with the change it makes; AlreadyDone when it was made."""
+    if request_key and not queries.try_claim(session, key=request_key[:200], now=now, owner=owner):
+        raise AlreadyDone(request_key, owner)
+
+
+def acknowledge(
+    deps: Deps, *, alert_id: int, actor_id: str, render: AlertRenderer, request_key: str | None = None
+) -> Outcome:
     """Record who acknowledged and when, and update the alert's messages in place. Pressing it again is
     harmless."""
     alert = _read(deps, alert_id)
@@ -132,6 +142,7 @@ def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, render: AlertRender
         alert = _locked(session, alert_id)
         if alert.acked_by:
             return Outcome(True, f"Already acknowledged by {user(alert.acked_by)} {date(alert.acked_at)}.")
+        _claim(session, request_key, now=now, owner=alert.subject_id)
         _acknowledge_in(session, alert, actor_id=actor_id, now=now)
         rerender(session, alert, now=now, render=render)
     return Outcome(
@@ -141,7 +152,15 @@ def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, render: AlertRender
     )
 
 
-def snooze(deps: Deps, *, alert_id: int, actor_id: str, choice: str, render: AlertRenderer) -> Outcome:
+def snooze(
+    deps: Deps,
+    *,
+    alert_id: int,
+    actor_id: str,
+    choice: str,
+    render: AlertRenderer,
+    request_key: str | None = None,
+) -> Outcome:
     """Push the item's next escalation level back: 2 hours, or until tomorrow 09:00 in the owner's time."""
     if choice not in SNOOZE_CHOICES:
         raise UserError(f"Unknown snooze choice `{escape(choice)}`.")
@@ -157,6 +176,7 @@ def snooze(deps: Deps, *, alert_id: int, actor_id: str, choice: str, render: Ale
         until, label = tomorrow_at(now, tz, SNOOZE_MORNING), f"until tomorrow 09:00 ({tz.key})"
     with deps.uow() as session:
         alert = _locked(session, alert_id)
+        _claim(session, request_key, now=now, owner=alert.subject_id)
         already = alert.snoozed_until
         # Only the part not already covered by an earlier snooze pushes the ladder further back.
         added = until - max(now, already) if already else until - now
@@ -205,7 +225,13 @@ def _next_level_text(session: Session, alert: Alert, *, deps: Deps) -> str:
 
 
 def post_status_update(
-    deps: Deps, *, alert_id: int, actor_id: str, text: str, render: AlertRenderer
+    deps: Deps,
+    *,
+    alert_id: int,
+    actor_id: str,
+    text: str,
+    render: AlertRenderer,
+    request_key: str | None = None,
 ) -> Outcome:
     """A progress note on the item (it counts as progress), shown in the alert's thread; it acknowledges
     the alert too when nobody had."""
@@ -215,6 +241,7 @@ def post_status_update(
 
     def after(session: Session, view: items.ItemView) -> None:
         now = view.item.updated_at
+        _claim(session, request_key, now=now, owner=view.item.id)
         locked = _locked(session, alert_id)
         if not locked.acked_by:
             _acknowledge_in(session, locked, actor_id=actor_id, now=now)

@@ -85,7 +85,7 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
     """Close a resolved incident now (commander or admin). P0/P1 need a preventative item or a waiver."""
     settings, now = deps.settings, deps.now()
     admin = is_admin(deps, actor_id)
-    waiver = (waiver or "").strip() or None
+    waiver = rules.clean_text(waiver, what="waiver") or None
     with deps.uow() as session:
         inc = require(session, incident_id, lock=True)
         refuse_closed(inc)

@@ -95,6 +95,7 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
     settings, now = deps.settings, deps.now()
     title = rules.clean_title(form.title)
     severity = rules.parse_severity(form.severity)
+    impact = rules.clean_text(form.impact, what="impact")
     clocks = clocks_for(settings)
     try:
         with deps.uow() as session:
@@ -110,7 +111,7 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 title=title,
                 severity=severity,
                 status="investigating",
-                impact=(form.impact or "").strip(),
+                impact=impact,
                 users_affected=form.users_affected,
                 detection=form.detection if form.detection in rules.DETECTION_METHODS else "manual",
                 declared_by=actor_id,
@@ -271,9 +272,10 @@ def post_update(
         return resolve(
             deps, incident_id=incident_id, actor_id=actor_id, summary=note, request_key=request_key
         )
-    note = (note or "").strip()
+    note = rules.clean_text(note, what="update")
     if not note:
         raise UserError("Say what changed, e.g. “Rolled back deploy 42”.")
+    impact = rules.clean_text(impact, what="impact") if impact is not None else None
     settings, now = deps.settings, deps.now()
     clocks = clocks_for(settings)
     try:
@@ -290,7 +292,7 @@ def post_update(
             if reopened:
                 inc.resolved_at = inc.monitoring_until = None
             if impact is not None:
-                inc.impact = impact.strip()
+                inc.impact = impact
             if eta is not None:
                 inc.eta = truncate(eta.strip(), 200) or None
             inc.last_update_at = inc.updated_at = now
@@ -327,7 +329,7 @@ def resolve(
     deps: Deps, *, incident_id: str, actor_id: str, summary: str, request_key: str | None = None
 ) -> Outcome:
     """Resolve: record what fixed it and start the monitoring period; it closes by itself when that ends."""
-    summary = (summary or "").strip()
+    summary = rules.clean_text(summary, what="resolution summary")
     if not summary:
         raise UserError("Say what resolved it (the root cause and the fix).")
     settings, now = deps.settings, deps.now()

@@ -12,10 +12,12 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.slack import dedupe
 from bot.slack.listeners import register_listeners
+from bot.slack.notifier import TRANSIENT_ERRORS
 from bot.slack.observability import ObservedApp
 from bot.slack.text import storable
 
@@ -96,11 +98,27 @@ class BotIdentity:
 def _error_handler(deps: Deps) -> Any:
     def handle(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
-        request.context["outcome"] = "error"
-        log.error(
-            "unhandled error ref=%s type=%s", ref, body.get("type") or body.get("command"), exc_info=error
-        )
-        message = f":x: Something went wrong on our side (reference `{ref}`). Nothing was changed; try again."
+        kind = body.get("type") or body.get("command")
+        unavailable = slack_unavailable(error)
+        if unavailable is None:
+            request.context["outcome"] = "error"
+            log.error("unhandled error ref=%s type=%s", ref, kind, exc_info=error)
+            message = (
+                f":x: Something went wrong on our side (reference `{ref}`). Nothing was changed; try again."
+            )
+        elif unavailable in TRIGGER_ERRORS and body.get("type") == "block_actions":
+            # The same press delivered again (its trigger was used) or answered too late: nothing to say.
+            request.context["outcome"] = "duplicate"
+            log.info("a form was not opened (%s) for %s ref=%s", unavailable, kind, ref)
+            return BoltResponse(status=200, body="")
+        else:
+            # Slack's Web API is down, slow or limiting us (an outage, not a bug): say so, no traceback.
+            request.context["outcome"] = "error"
+            log.warning("slack unavailable ref=%s type=%s: %s", ref, kind, unavailable)
+            message = (
+                f":hourglass: Slack did not answer me in time (`{unavailable}`, reference `{ref}`), so that "
+                "could not be finished. Try again in a minute."
+            )
         if body.get("command"):
             deps.metrics.commands.labels(command=body["command"], subcommand="?", outcome="error").inc()
             payload = {"response_type": "ephemeral", "text": message}
@@ -122,9 +140,30 @@ def _error_handler(deps: Deps) -> Any:
     return handle
 
 
-def _workspace_guard(team_id: str) -> Any:
-    def guard(context: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
-        sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
+# Slack's answers that mean "not now" rather than "never": an outage, a rate limit, a slow answer.
+TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
+TRIGGER_ERRORS = frozenset({"expired_trigger_id", "exchanged_trigger_id"})
+
+
+def slack_unavailable(error: BaseException) -> str | None:
+    """A short reason when `error` is Slack's Web API being unavailable (down, slow, rate limiting) or a
+    trigger id that can no longer open a form; None for everything else (a bug, or a request Slack refuses
+    for good), which the error handler reports as unhandled."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        status = getattr(response, "status_code", 200)
+        data = getattr(response, "data", None)
+        code = str(data.get("error") or "") if isinstance(data, dict) else ""
+        if code in TRANSIENT_ERRORS or code in TRIGGER_ERRORS:
+            return code
+        if status in TRANSIENT_HTTP:
+            return f"HTTP {status}"
+        return None
+    if isinstance(error, OSError):  # timeouts, refused or reset connections (urllib's URLError too)
+        return type(error).__name__
+    return None
+
+
 def _storable_text(body: dict[str, Any], next: Any) -> None:
     """Every listener reads the payload as changed here: no NUL or lone surrogate reaches the database."""
     storable(body)

@@ -243,7 +243,7 @@ def state_value(values: dict[str, Any], field: F) -> str | None:
         if element.get(key):
             return str(element[key])
     option = element.get("selected_option")
-    return str(option["value"]) if option else None
+    return str(option["value"]) if isinstance(option, dict) and option.get("value") else None
 
 
 def metadata(view: dict[str, Any]) -> str:

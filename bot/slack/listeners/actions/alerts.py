@@ -9,10 +9,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core.errors import UserError
+from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
 from bot.services import alerts as service
 from bot.services.alerts import Outcome
+from bot.slack import dedupe
 from bot.slack.blocks import alerts as blocks
 from bot.slack.ids import Action, key_of, keyed_pattern
 
@@ -38,12 +39,25 @@ def _answer(respond: Any, outcome: Outcome, *, quiet_when_ok: bool) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    def acknowledge(alert_id: int, user_id: str, respond: Any) -> None:
-        outcome = service.acknowledge(deps, alert_id=alert_id, actor_id=user_id, render=blocks)
+    def acknowledge(alert_id: int, body: dict[str, Any], respond: Any) -> None:
+        outcome = service.acknowledge(
+            deps,
+            alert_id=alert_id,
+            actor_id=body["user"]["id"],
+            render=blocks,
+            request_key=dedupe.press_key(body),
+        )
         _answer(respond, outcome, quiet_when_ok=not outcome.message.startswith("Already"))
 
-    def snooze(alert_id: int, user_id: str, choice: str, respond: Any) -> None:
-        outcome = service.snooze(deps, alert_id=alert_id, actor_id=user_id, choice=choice, render=blocks)
+    def snooze(alert_id: int, body: dict[str, Any], choice: str, respond: Any) -> None:
+        outcome = service.snooze(
+            deps,
+            alert_id=alert_id,
+            actor_id=body["user"]["id"],
+            choice=choice,
+            render=blocks,
+            request_key=dedupe.press_key(body),
+        )
         _answer(respond, outcome, quiet_when_ok=False)
 
     def open_status_modal(alert_id: int, body: dict[str, Any], client: Any) -> None:
@@ -54,8 +68,12 @@ def register(app: App, deps: Deps) -> None:
     def guarded(handler: Any) -> Any:
         def run(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
             ack()
+            if dedupe.seen(deps, dedupe.press_key(body)):  # this very press again: it acted already
+                return
             try:
                 handler(body, action, respond, client)
+            except AlreadyDone:
+                return
             except UserError as err:
                 _tell(respond, f":warning: {err.message}")
 
@@ -64,13 +82,13 @@ def register(app: App, deps: Deps) -> None:
     def on_ack(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
         alert_id = _alert_id(action)
         if alert_id is not None:
-            acknowledge(alert_id, body["user"]["id"], respond)
+            acknowledge(alert_id, body, respond)
 
     def on_snooze(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
         alert_id = _alert_id({}, key_of(str(action.get("action_id", ""))))
         choice = str((action.get("selected_option") or {}).get("value", ""))
         if alert_id is not None:
-            snooze(alert_id, body["user"]["id"], choice, respond)
+            snooze(alert_id, body, choice, respond)
 
     def on_status(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
         alert_id = _alert_id(action)
@@ -83,9 +101,9 @@ def register(app: App, deps: Deps) -> None:
         if alert_id is None:
             return
         if what == "ack":
-            acknowledge(alert_id, body["user"]["id"], respond)
+            acknowledge(alert_id, body, respond)
         elif what.startswith("snooze-"):
-            snooze(alert_id, body["user"]["id"], what.removeprefix("snooze-"), respond)
+            snooze(alert_id, body, what.removeprefix("snooze-"), respond)
         elif what == "status":
             open_status_modal(alert_id, body, client)
 

@@ -16,10 +16,11 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core import lifecycle as lc
-from bot.core.errors import UserError
+from bot.core.errors import AlreadyDone, UserError
 from bot.core.items import looks_like_item_id
 from bot.deps import Deps
 from bot.services import items as service
+from bot.slack import dedupe
 from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
 from bot.slack.blocks.items import card_modal
 from bot.slack.ids import Action
@@ -63,13 +64,23 @@ def register(app: App, deps: Deps) -> None:
     def moving(verb: str) -> Callable[..., None]:
         def on_move(ack: Any, body: dict[str, Any], respond: Any) -> None:
             ack()
+            key = dedupe.press_key(body)
+            if dedupe.seen(deps, key):  # this very press again (a repeated delivery): it acted already
+                return
             surface = Surface.of_action(body)
             item_id = _item_id(body)
             actor = service.actor_for(deps, _user(body))
+            now = deps.now()
             try:
                 view = service.move(
-                    deps, actor=actor, item_id=item_id, verb=verb, after=queue_redraw(surface, deps.now())
+                    deps,
+                    actor=actor,
+                    item_id=item_id,
+                    verb=verb,
+                    after=dedupe.claiming(key, now, then=queue_redraw(surface, now)),
                 )
+            except AlreadyDone:
+                return
             except UserError as err:
                 tell(
                     deps,

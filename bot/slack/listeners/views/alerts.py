@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core.errors import UserError
+from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
 from bot.services import alerts as service
+from bot.slack import dedupe
 from bot.slack.blocks import alerts as blocks
 from bot.slack.ids import AlertInput, View
 
@@ -26,10 +27,22 @@ def register(app: App, deps: Deps) -> None:
         if not note:
             ack(response_action="errors", errors={field: "Write what changed."})
             return
+        key = dedupe.view_key(body)
+        if dedupe.seen(deps, key):  # the same form again: it was posted
+            ack()
+            return
         try:
             service.post_status_update(
-                deps, alert_id=alert_id, actor_id=body["user"]["id"], text=note, render=blocks
+                deps,
+                alert_id=alert_id,
+                actor_id=body["user"]["id"],
+                text=note,
+                render=blocks,
+                request_key=key,
             )
+        except AlreadyDone:
+            ack()
+            return
         except UserError as err:
             ack(response_action="errors", errors={field: err.message[:150]})
             return

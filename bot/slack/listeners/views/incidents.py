@@ -62,13 +62,16 @@ def register(app: App, deps: Deps) -> None:
         affected = _read(
             errors, F.USERS_AFFECTED, rules.parse_users_affected, state_value(values, F.USERS_AFFECTED)
         )
+        impact = _read(
+            errors, F.IMPACT, lambda t: rules.clean_text(t, what="impact"), state_value(values, F.IMPACT)
+        )
         if errors:
             refuse(ack, View.INCIDENT_DECLARE, errors)
             return
         form = incidents.DeclareForm(
             title=title,
             severity=severity or "",
-            impact=state_value(values, F.IMPACT) or "",
+            impact=impact or "",
             users_affected=affected,
             commander_id=state_value(values, F.COMMANDER),
             detection=state_value(values, F.DETECTION) or "manual",
@@ -84,9 +87,14 @@ def register(app: App, deps: Deps) -> None:
         values = view["state"]["values"]
         errors: dict[str, str] = {}
         status = _read(errors, F.STATUS, rules.parse_status, state_value(values, F.STATUS) or "")
-        note = state_value(values, F.NOTE) or ""
-        if not note.strip():
+        note = _read(
+            errors, F.NOTE, lambda t: rules.clean_text(t, what="update"), state_value(values, F.NOTE)
+        )
+        if note is not None and not note:
             errors[F.NOTE.value] = "Say what changed, e.g. “Rolled back deploy 42”."
+        impact = state_value(values, F.IMPACT)
+        if impact is not None:
+            _read(errors, F.IMPACT, lambda t: rules.clean_text(t, what="impact"), impact)
         next_in = _read(errors, F.NEXT_UPDATE, rules.parse_next_update, state_value(values, F.NEXT_UPDATE))
         if errors:
             refuse(ack, View.INCIDENT_UPDATE, errors)
@@ -97,8 +105,8 @@ def register(app: App, deps: Deps) -> None:
                 incident_id=rules.parse_incident_id(metadata(view)),
                 actor_id=body["user"]["id"],
                 status=status,
-                note=note,
-                impact=state_value(values, F.IMPACT),  # empty keeps what the incident has
+                note=note or "",
+                impact=impact,  # empty keeps what the incident has
                 eta=state_value(values, F.ETA),
                 next_in=next_in,
                 request_key=_key(view),

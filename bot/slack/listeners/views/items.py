@@ -1,8 +1,10 @@
 """Submissions of the item modals: create, add a note, reassign, validate.
 
 A problem with a field keeps the modal open with the message next to that field
-(``response_action: errors``); nothing is written. The item is read again and the submitter's permission
-checked again by the service: the modal's private_metadata only says which item and where its card is.
+(``response_action: errors``); nothing is written. The same form submitted twice (same view id) acts once
+(`bot.slack.dedupe`); the second gets the first one's answer. The item is read again and the submitter's
+permission checked again by the service: the modal's private_metadata only says which item and where its
+card is (a sealed surface, see `bot.slack.item_surfaces`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from slack_bolt import App
 from bot.core import items as rules
 from bot.core import lifecycle as lc
 from bot.core.deadlines import parse_deadline
-from bot.core.errors import UserError
+from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
 from bot.services import items as service
 from bot.services.user_refs import resolve_user
 from bot.services.users import get_person
+from bot.slack import dedupe
 from bot.slack.blocks.item_modals import checklist_block_id
 from bot.slack.blocks.items import card_modal
 from bot.slack.ids import ItemInput, View
@@ -79,10 +82,18 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ITEM_CREATE.value)
     def on_create(ack: Any, body: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
+        key = dedupe.view_key(body)
         values = _values(body)
         try:
+            if (first := dedupe.seen(deps, key)) is not None:
+                raise AlreadyDone(first.key, first.owner)
             fields = _create_fields(deps, user_id, values)
-            view = service.create_item(deps, actor_id=user_id, **fields)
+            view = service.create_item(
+                deps, actor_id=user_id, after=dedupe.claiming(key, deps.now()), **fields
+            )
+        except AlreadyDone as done:  # the same form again: show what it created the first time
+            first = dedupe.seen(deps, key)
+            view = service.show_item(deps, item_id=first.owner if first else done.owner)
         except FieldError as err:
             ack(**_errors(err.field, err.message))
             return
@@ -102,6 +113,11 @@ def register(app: App, deps: Deps) -> None:
         item_id, verb = str(meta.get("id") or ""), str(meta.get("verb") or "")
         surface = unseal(deps, meta.get("surface"), item_id)
         text = _text(_values(body), ItemInput.NOTE)
+        key = dedupe.view_key(body)
+        if dedupe.seen(deps, key):  # the same form again: it was acted on
+            ack()
+            return
+        after = dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now()))
         try:
             if verb in (lc.BLOCK, lc.CANCEL, lc.SEND_BACK):
                 view = service.move(
@@ -110,16 +126,15 @@ def register(app: App, deps: Deps) -> None:
                     item_id=item_id,
                     verb=verb,
                     reason=text,
-                    after=queue_redraw(surface, deps.now()),
+                    after=after,
                 )
             else:
                 view = service.add_note(
-                    deps,
-                    actor=service.Actor(body["user"]["id"]),
-                    item_id=item_id,
-                    text=text,
-                    after=queue_redraw(surface, deps.now()),
+                    deps, actor=service.Actor(body["user"]["id"]), item_id=item_id, text=text, after=after
                 )
+        except AlreadyDone:
+            ack()
+            return
         except UserError as err:
             ack(**_errors(ItemInput.NOTE.value, err.message))
             return
@@ -131,6 +146,10 @@ def register(app: App, deps: Deps) -> None:
         meta = _meta(body)
         surface = unseal(deps, meta.get("surface"), str(meta.get("id") or ""))
         chosen = (_values(body).get(ItemInput.NEW_OWNER.value) or {}).get("selected_user") or ""
+        key = dedupe.view_key(body)
+        if dedupe.seen(deps, key):
+            ack()
+            return
         try:
             owner_id = resolve_user(deps, chosen)
             view = service.assign(
@@ -138,8 +157,11 @@ def register(app: App, deps: Deps) -> None:
                 actor=service.actor_for(deps, body["user"]["id"]),
                 item_id=str(meta.get("id") or ""),
                 owner_id=owner_id,
-                after=queue_redraw(surface, deps.now()),
+                after=dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now())),
             )
+        except AlreadyDone:
+            ack()
+            return
         except UserError as err:
             ack(**_errors(ItemInput.NEW_OWNER.value, err.message))
             return
@@ -151,6 +173,10 @@ def register(app: App, deps: Deps) -> None:
         meta = _meta(body)
         surface = unseal(deps, meta.get("surface"), str(meta.get("id") or ""))
         values = _values(body)
+        key = dedupe.view_key(body)
+        if dedupe.seen(deps, key):
+            ack()
+            return
         try:
             evidence = _evidence(_text(values, ItemInput.EVIDENCE))
         except UserError as err:
@@ -175,8 +201,11 @@ def register(app: App, deps: Deps) -> None:
                 prevention=_text(values, ItemInput.PREVENTION).splitlines(),
                 evidence=evidence,
                 reason=_text(values, ItemInput.REASON) or None,
-                after=queue_redraw(surface, deps.now()),
+                after=dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now())),
             )
+        except AlreadyDone:
+            ack()
+            return
         except service.FieldProblem as err:
             field = {
                 "criteria": checklist_block_id(0) if criteria_seen else ItemInput.OUTCOME.value,
@@ -245,9 +274,16 @@ def _create_fields(deps: Deps, user_id: str, values: dict[str, dict[str, Any]]) 
             check()
         except UserError as err:
             raise FieldError(field.value, err.message) from None
-    fields["description"] = _text(values, ItemInput.DESCRIPTION)
-    fields["source_ref"] = _text(values, ItemInput.SOURCE) or None
-    fields["note"] = _text(values, ItemInput.NOTE) or None
+    for field, name, what, limit in (
+        (ItemInput.DESCRIPTION, "description", "description", rules.MAX_DESCRIPTION),
+        (ItemInput.SOURCE, "source_ref", "source", rules.MAX_SOURCE),
+        (ItemInput.NOTE, "note", "note", rules.MAX_TEXT),
+    ):
+        try:
+            text = rules.clean_text(_text(values, field), what=what, limit=limit, required=False)
+        except UserError as err:  # next to the field that is too long, not the title
+            raise FieldError(field.value, err.message) from None
+        fields[name] = text if name == "description" else text or None
     fields["force"] = bool((values.get(ItemInput.FORCE.value) or {}).get("selected_options"))
     owner = (values.get(ItemInput.OWNER.value) or {}).get("selected_user")
     if owner:
