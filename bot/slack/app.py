@@ -170,12 +170,12 @@ def _storable_text(body: dict[str, Any], next: Any) -> None:
     next()
 
 
-        if sender and sender != team_id:
-            log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
-            context["outcome"] = "refused"
 def _workspace_guard(team_id: str) -> Any:
     def guard(context: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
         sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
+        if sender and sender != team_id:
+            log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
+            context["outcome"] = "refused"
             if body.get("command"):
                 text = "This bot is installed for another workspace; it does not take requests from this one."
                 return BoltResponse(
