@@ -13,6 +13,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.slack import dedupe
@@ -134,10 +135,21 @@ def _error_handler(deps: Deps) -> Any:
                 return BoltResponse(
                     status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
                 )
+        if isinstance(body.get("response_url"), str):  # a button in a message: tell the presser alone
+            _tell_privately(body["response_url"], message)
         # Events and actions: answer 200 so Slack does not retry into the same error.
         return BoltResponse(status=200, body="")
 
     return handle
+
+
+def _tell_privately(response_url: str, text: str) -> None:
+    try:
+        WebhookClient(response_url, timeout=3).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+    except Exception as exc:  # the answer is a courtesy; the log line above has the error
+        log.info("could not answer on the response URL: %s", exc)
 
 
 # Slack's answers that mean "not now" rather than "never": an outage, a rate limit, a slow answer.
