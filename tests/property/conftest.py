@@ -4,7 +4,8 @@ The ``parsers`` profile is what CI runs: at least 2,000 examples per parser (``R
 raises it; it never goes below 2,000 in CI), no deadline (a request that touches the database and the fake
 Slack takes milliseconds, and a slow first example is not a bug), derandomized so that CI runs the same
 examples every time and a failure reproduces from its seed, and no example database written into the tree.
-``REMEDIATE_FUZZ_EXAMPLES=200`` (for instance) makes a quicker local run.
+``REMEDIATE_FUZZ_EXAMPLES=200`` (for instance) makes a quicker local run; ``REMEDIATE_FUZZ_RANDOM=1`` draws
+new examples on every run (to hunt for bugs; a failure prints the seed to reproduce it with).
 
 The smaller signed-HTTP sample (through the real server, on SQLite and PostgreSQL) uses ``http-sample``.
 """
@@ -25,7 +26,7 @@ HTTP_EXAMPLES = int(os.environ.get("REMEDIATE_FUZZ_HTTP_EXAMPLES") or 200)
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
-    "derandomize": True,
+    "derandomize": not os.environ.get("REMEDIATE_FUZZ_RANDOM"),
     "database": None,
     "print_blob": True,
     # One bot serves every example of a test on purpose (its database grows as they run).

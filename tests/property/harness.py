@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -98,6 +98,16 @@ def install_change_counter(engine: Engine) -> None:
 def change_count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT n FROM change_count")).scalar_one())
+
+
+def every_row(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table but the caches (for databases without the change counter)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    with engine.connect() as conn:
+        for table in sorted(set(inspect(engine).get_table_names()) - CACHE_TABLES):
+            rows = conn.execute(text(f'SELECT * FROM "{table}"')).fetchall()
+            out[table] = sorted(tuple(str(v) for v in r) for r in rows)
+    return out
 
 
 class ErrorLog(logging.Handler):
@@ -204,6 +214,8 @@ class World:
     alert: int
     modals: dict[str, dict[str, Any]]
     log: ErrorLog
+    # What says whether the database changed: the change counter, or every row where there is none.
+    fingerprint: Callable[[Engine], Any] = change_count
 
     @property
     def engine(self) -> Engine:
@@ -214,7 +226,7 @@ class World:
         return [*self.items, *self.incidents, str(self.alert)]
 
     def observe(self, send: Any) -> Observed:
-        before, refused_before = change_count(self.engine), refused_count(self.bot)
+        before, refused_before = self.fingerprint(self.engine), refused_count(self.bot)
         views_before = modals_opened(self.bot)
         self.log.take()
         reply = send()
@@ -226,7 +238,7 @@ class World:
         return Observed(
             reply=reply,
             errors=self.log.take(),
-            changed=change_count(self.engine) != before,
+            changed=self.fingerprint(self.engine) != before,
             refused=refused,
             opened_views=opened,
         )
@@ -247,10 +259,7 @@ def world(tmp: Path, **overrides: Any) -> Iterator[World]:
     try:
         with error_log() as log:
             driver = DispatchDriver(bot.app, fake)
-            items = _seed_items(driver)
-            incidents = _seed_incidents(bot)
-            alert = _seed_alert(bot)
-            modals = _open_every_modal(driver, fake, items, incidents, alert)
+            items, incidents, alert, modals = seed(bot, driver, fake)
             install_change_counter(bot.deps.engine)
             assert not log.take(), "seeding logged errors"
             yield World(bot, fake, clock, driver, items, incidents, alert, modals, log)
@@ -259,7 +268,16 @@ def world(tmp: Path, **overrides: Any) -> Iterator[World]:
         fake.stop()
 
 
-def _seed_items(driver: DispatchDriver) -> list[str]:
+def seed(bot: Bot, driver: SlackDriver, fake: FakeSlack) -> tuple[list[str], list[str], int, dict[str, Any]]:
+    """Items, incidents, an escalation alert and every modal opened once, through `driver` (in-process or
+    over HTTP): what the hostile examples are aimed at."""
+    items = _seed_items(driver)
+    incidents = _seed_incidents(bot)
+    alert = _seed_alert(bot)
+    return items, incidents, alert, _open_every_modal(driver, fake, items, incidents, alert)
+
+
+def _seed_items(driver: SlackDriver) -> list[str]:
     made = []
     for args in (
         '"Fix the async chain" --priority P0 --owner <@UBOB|bob> --deadline +2d',
@@ -309,7 +327,7 @@ def _seed_alert(bot: Bot) -> int:
 
 
 def _open_every_modal(
-    driver: DispatchDriver, fake: FakeSlack, items: list[str], incidents: list[str], alert: int
+    driver: SlackDriver, fake: FakeSlack, items: list[str], incidents: list[str], alert: int
 ) -> dict[str, dict[str, Any]]:
     """Open each modal the way people do and keep it as the fake holds it (blocks, private_metadata)."""
     from bot.slack.ids import Action, ExtractInput, View, keyed

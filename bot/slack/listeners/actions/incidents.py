@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
@@ -16,6 +17,8 @@ from bot.slack.blocks import incident_messages as msgs
 from bot.slack.blocks import incidents as views
 from bot.slack.ids import Action
 
+log = logging.getLogger(__name__)
+
 
 def _incident_id(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
@@ -23,8 +26,12 @@ def _incident_id(body: dict[str, Any]) -> str:
 
 
 def _tell(respond: Any, text: str) -> None:
-    """An ephemeral answer to the person who pressed the button (the message stays as it is)."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    """An ephemeral answer to the person who pressed the button (the message stays as it is). A button
+    that came without a response URL (crafted, or in a modal) gets no answer rather than an error."""
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception as exc:
+        log.info("could not answer an incident button: %s", exc)
 
 
 def register(app: App, deps: Deps) -> None:
