@@ -454,3 +454,86 @@ def test_alert_buttons_pressed_twice_act_once(bot, slack, fake_slack, clock, twi
     assert len(fake_slack.ok_calls("views.open")) == opened + 1
     assert len([r for r in fake_slack.responses if r.get("response_type") == "ephemeral"]) <= 1
     assert not errors_logged()
+
+
+# ---- what the property tests found, end to end ----------------------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_nul_and_lone_surrogates_are_stored_on_both_databases(bot, slack):
+    data = run(slack, 'track new "nul\x00here" --note "and\x00there"')
+    item_id = data["text"].split("*")[1]
+    assert item(bot, item_id).title == "nul\ufffdhere"
+    reply = slack.view_submission(
+        View.ITEM_CREATE.value,
+        {ItemInput.TITLE.value: {ItemInput.TITLE.value: plain_value("half \ud800 a pair \x00")}},
+        user="UCAROL",
+    )
+    assert reply.json()["response_action"] == "update", reply.text
+    assert count(bot, "remediation_item") == 2
+
+
+@pytest.mark.both_backends
+def test_numbers_no_column_holds_are_refused_not_crashed(bot, slack, fake_slack):
+    for command, says in (
+        ('track new "x" --users 99999999999999999999999', "more users than there are"),
+        ('track new "x" --mrr 1e400', "not an amount"),
+        ('track new "x" --mrr 99999999999999', "more than"),
+        ('track new "x" --deadline 9999-12-31', "years away"),
+    ):
+        assert says in run(slack, command)["text"], command
+    inc = declare(slack, fake_slack, bot, title="Numbers", severity="P3")
+    for args, says in (
+        ("--next 99999999999999w", "not a duration"),
+        ("--next 999999999d", "at most 30 days"),
+    ):
+        data = slack.command("/incident", f'update {inc.id} mitigating "x" {args}').json()
+        assert says in data["text"], data["text"]
+    view_id = open_declare_modal(slack, fake_slack)
+    reply = slack.view_submission(
+        View.INCIDENT_DECLARE.value, declare_values(users_affected="\u00b2"), view_id=view_id
+    )
+    assert IncidentInput.USERS_AFFECTED.value in reply.json()["errors"]
+    # A date near year 9999 in the action-item form: no UTC form exists for it in New York.
+    values = {
+        IncidentInput.ITEM_TITLE.value: {IncidentInput.ITEM_TITLE.value: plain_value("Fix")},
+        IncidentInput.ITEM_OWNER.value: {IncidentInput.ITEM_OWNER.value: users_select("UALICE")},
+        IncidentInput.ITEM_DUE.value: {
+            IncidentInput.ITEM_DUE.value: {"type": "datepicker", "selected_date": "9999-12-31"}
+        },
+    }
+    reply = slack.view_submission(View.INCIDENT_ACTION_ITEM.value, values, private_metadata=inc.id)
+    assert "years away" in reply.json()["errors"][IncidentInput.ITEM_DUE.value]
+
+
+def test_ticked_options_that_are_not_plain_indexes_are_ignored(bot, slack):
+    item_id = create(slack, '"Tick" --priority P2 --owner <@UBOB|bob>')
+    run(slack, f'criteria {item_id} add "Works"')
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    run(slack, f"track {item_id} --status completed", user="UBOB")
+    values = {
+        f"{ItemInput.CHECKLIST.value}_0": {
+            f"{ItemInput.CHECKLIST.value}_0": {
+                "type": "checkboxes",
+                "selected_options": [{"value": "\u00b2"}],
+            }
+        },
+        ItemInput.PREVENTION.value: {ItemInput.PREVENTION.value: plain_value("A test")},
+    }
+    meta = json.dumps({"id": item_id, "n": 1, "surface": "not an object"})
+    reply = slack.view_submission(View.ITEM_VALIDATE.value, values, user="UCAROL", private_metadata=meta)
+    assert "not ticked" in json.dumps(reply.json()["errors"])
+
+
+def test_incident_refusals_quote_what_was_typed_inertly(bot, slack, fake_slack):
+    inc = declare(slack, fake_slack, bot, title="Quoting", severity="P3")
+    for text in (
+        f"list {PINGS[0]}",
+        f"update {inc.id} {PINGS[1]} x",
+        f"show {PINGS[2]}",
+        f"assign {inc.id} {LINK}",
+        f'update {inc.id} mitigating "x" --{PINGS[0]} y',
+    ):
+        data = slack.command("/incident", text).json()
+        assert ":warning:" in json.dumps(data["blocks"]), text
+        assert_inert(mrkdwn_texts(data))
