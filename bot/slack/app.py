@@ -122,7 +122,7 @@ def _error_handler(deps: Deps) -> Any:
             )
         if body.get("command"):
             deps.metrics.commands.labels(command=body["command"], subcommand="?", outcome="error").inc()
-            payload = {"response_type": "ephemeral", "text": message}
+            payload: dict[str, Any] = {"response_type": "ephemeral", "text": message}
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
             )
@@ -131,7 +131,10 @@ def _error_handler(deps: Deps) -> Any:
             blocks = (body.get("view") or {}).get("blocks") or []
             first_input = next((b.get("block_id") for b in blocks if b.get("type") == "input"), None)
             if first_input:
-                payload = {"response_action": "errors", "errors": {first_input: message[:150]}}
+                payload = {
+                    "response_action": "errors",
+                    "errors": {first_input: message[:150]},
+                }
                 return BoltResponse(
                     status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
                 )
