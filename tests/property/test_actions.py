@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack.ids import Action, keyed
-from tests.property.conftest import PARSERS
+from tests.property.conftest import EXAMPLES, PARSERS
 from tests.property.harness import World
 from tests.property.strategies import ANY_CHAR, ID_NOISE, JSON_VALUE
 
@@ -83,6 +83,7 @@ def test_any_crafted_press_is_answered_cleanly_and_a_stranger_changes_nothing(ho
     def press(
         action_id: str, value: str | None, option: str | None, surface: dict[str, Any], user: str
     ) -> None:
+        ran.append(1)
         what = f"{action_id} value={value!r} option={option!r} by {user} on {str(surface)[:120]}"
         observed = hostile.observe(
             lambda: hostile.driver.block_action(
@@ -99,4 +100,6 @@ def test_any_crafted_press_is_answered_cleanly_and_a_stranger_changes_nothing(ho
         if user == STRANGER and action_id.split(":")[0] not in INCIDENT_ACTIONS:
             assert not observed.changed, f"{what}: a stranger changed the database"
 
+    ran: list[int] = []
     press()
+    assert len(ran) >= EXAMPLES, f"only {len(ran)} examples ran"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.slack.ids import View
 from tests.fakes.blockkit_limits import validate_view
-from tests.property.conftest import PARSERS
+from tests.property.conftest import EXAMPLES, PARSERS
 from tests.property.harness import DETACHED, World
 from tests.property.strategies import private_metadata, view_state
 
@@ -76,6 +76,9 @@ def test_any_submission_of_any_modal_is_answered_cleanly(hostile: World, callbac
         user=PEOPLE,
     )
     def submit(values: dict[str, Any], meta: str, user: str) -> None:
+        ran.append(1)
         check_submission(hostile, callback, values, meta, user)
 
+    ran: list[int] = []
     submit()
+    assert len(ran) >= EXAMPLES, f"only {len(ran)} examples ran"

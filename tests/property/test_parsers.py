@@ -26,7 +26,7 @@ from bot.slack.listeners.commands.extract import FLAGS as EXTRACT_FLAGS
 from bot.slack.listeners.commands.items import LIST_FLAGS, STATUS_FLAGS, TRACK_FLAGS
 from bot.slack.router import CommandContext
 from bot.slack.text import from_slack, split_id, storable
-from tests.property.conftest import PARSERS
+from tests.property.conftest import EXAMPLES, PARSERS
 from tests.property.strategies import ANY_CHAR, FLAG_NAMES, SLACK_MARKUP, VALUES, arguments, long_text, token
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -77,9 +77,12 @@ def test_field_parsers_answer_a_value_or_a_safe_refusal(name: str) -> None:
     @PARSERS
     @given(text=TEXT)
     def check(text: str) -> None:
+        ran.append(1)
         refuses_safely(lambda: parse(text))
 
+    ran: list[int] = []
     check()
+    assert len(ran) >= EXAMPLES
 
 
 @PARSERS
@@ -125,11 +128,14 @@ def test_flags_parse_or_refuse_safely(spec: Any, command: str) -> None:
     @PARSERS
     @given(argv=ARGV)
     def check(argv: list[str]) -> None:
+        ran.append(1)
         parsed = refuses_safely(lambda: parse_flags(argv, spec, command=command))
         if parsed is not None:
             assert parsed.given() <= {f.name for f in spec}
 
+    ran: list[int] = []
     check()
+    assert len(ran) >= EXAMPLES
 
 
 @PARSERS
