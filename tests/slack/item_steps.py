@@ -56,7 +56,19 @@ def events(bot: Any, item_id: str) -> list[TimelineEvent]:
 
 
 def domain_snapshot(bot: Any) -> dict[str, Any]:
-    """Every table but the users.info cache (which a lookup may fill without anything changing)."""
+    """Every table but the users.info cache (which a lookup may fill without anything changing), taken once
+    the background sender has sent what was already due, so that a snapshot never races a delivery."""
+    from sqlmodel import col, select
+
+    from storage.models import OutboxMessage
+
+    with bot.uow() as session:
+        due = session.exec(
+            select(OutboxMessage.id).where(
+                col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= bot.clock()
+            )
+        ).all()
+    bot.bot.notifier.wait_sent([i for i in due if i is not None], timeout=10)
     snap = snapshot(bot.deps.engine)
     snap.pop("slack_user", None)
     return snap

@@ -217,6 +217,7 @@ def test_40_kb_in_an_incident_is_refused_and_3000_characters_still_make_valid_me
     assert "keep it to 3,000" in reply.json()["errors"][IncidentInput.IMPACT.value]
     most = "B" * 3000
     inc = declare(slack, fake_slack, bot, title="Queue backlog", impact=most, severity="P2")
+    settle(bot)  # the announcement lands (message_ref, outbox row) before the "nothing changed" snapshot
     before = domain_snapshot(bot)
     for command in (
         f'update {inc.id} mitigating "{LONG}"',

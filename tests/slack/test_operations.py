@@ -78,6 +78,8 @@ def test_metrics_cover_every_family_after_some_traffic(
         )
         outbox.post_message(session, now=clock(), channel=INCIDENT_CHANNEL, text="now")
     fake_slack.wait_for(lambda: fake_slack.posts(INCIDENT_CHANNEL), message="the due message to be sent")
+    # Slack has it; wait until the sender has also marked it sent, so only "later" is left pending.
+    fake_slack.wait_for(lambda: bot.deps.outbox_depth()[0] == 1, message="the sent message to be marked sent")
     clock.advance(minutes=5)
 
     run_job(bot.deps, JobSpec("probe", f"{__name__}:probe_job", "test job", lambda s: None))  # type: ignore[arg-type, return-value]
