@@ -45,6 +45,15 @@ def _count_items(path: str) -> int:
     return int(row[0])
 
 
+def _count_dms(path: str) -> dict[str, int]:
+    """The owners' DMs by outbox status (every `track new` here names an owner other than its typist)."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT status, count(*) FROM outbox WHERE method = 'chat.postMessage' GROUP BY status"
+        ).fetchall()
+    return {str(status): int(n) for status, n in rows}
+
+
 def _probe(bot: Server, db_path: str) -> str | None:
     """None when ``track new`` creates an item; otherwise why the measurement uses ``help`` instead."""
     from tests.fakes.signing import SlackDriver
@@ -77,6 +86,7 @@ def stats(result: dict[str, Any], n: int) -> dict[str, Any]:
         "errors": result["error_count"],
         "error_samples": result["errors"][:2],
         "sample_reply": (result["samples"] or [""])[0][:200],
+        "drain_s": result.get("drain_s") or [],
     }
 
 
@@ -115,6 +125,8 @@ def measure(slack_url: str, *, quick: bool = False, log: Callable[[str], None] =
                     rounds,
                     concurrency=concurrency,
                     warmup={name: _relabel(warmup, f"{name}-{tag}") for name in targets},
+                    # The bot's owner DMs go out between its slices, not in the floor's.
+                    settle={} if why_not else {"bot": bot.url + "/metrics"},
                 )
                 level: dict[str, Any] = {name: stats(result[name], n) for name in targets}
                 for name in targets:
@@ -138,6 +150,9 @@ def measure(slack_url: str, *, quick: bool = False, log: Callable[[str], None] =
             found = _count_items(db_path)
             out["rows"] = {"expected": expected, "found": found, "ok": found == expected}
             log(f"ack: {found} items in the database, {expected} expected")
+            dms = _count_dms(db_path)
+            out["dms"] = {"expected": expected, "by_status": dms, "ok": dms.get("sent", 0) == expected}
+            log(f"ack: owner DMs by status {dms}, {expected} expected sent")
     return out
 
 

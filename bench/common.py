@@ -263,14 +263,17 @@ def load(
     *,
     concurrency: int,
     warmup: dict[str, list[list[str]]] | None = None,
+    settle: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run the load generator in its own process: signed `/remediate` commands to `targets` (name -> base
-    URL), round after round; see bench.load."""
+    URL), round after round; `settle` (name -> /metrics URL): wait for that target's outbox to empty after
+    each of its rounds. See bench.load."""
     spec = {
         "targets": targets,
         "secret": SIGNING_SECRET,
         "concurrency": concurrency,
         "warmup": warmup or {},
         "rounds": rounds,
+        "settle": settle or {},
     }
-    return run_child("bench.load", spec, timeout=300)
+    return run_child("bench.load", spec, timeout=900)

@@ -6,14 +6,21 @@ no measured request pays for a TCP handshake); then come the `rounds`, one after
 workers start together and take the round's requests from a shared list until it is empty. Latency runs
 from just before signing a request to having read the whole answer; a round's wall time from its start to
 its last answer. Prints one JSON line: per target, the latencies, the summed wall time and what came back.
+
+A target with a `settle` URL (its /metrics) is waited for after its warm-up and after each of its rounds,
+until ``remediate_outbox_depth`` is 0: the DMs its requests queued are all delivered before the next round
+starts, so no server's background work lands in another's measured time. How long that took is reported
+(``drain_s``, one figure per round) and counted in nobody's requests/second.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -28,6 +35,7 @@ class _Target:
         self.errors: list[str] = []
         self.error_count = 0
         self.samples: list[str] = []
+        self.drain_s: list[float] = []
 
     def report(self) -> dict[str, Any]:
         return {
@@ -37,13 +45,30 @@ class _Target:
             "errors": self.errors[:5],
             "error_count": self.error_count,
             "samples": self.samples,
+            "drain_s": [round(x, 3) for x in self.drain_s],
         }
+
+
+_DEPTH = re.compile(r"^remediate_outbox_depth\s+([0-9.e+]+)\s*$", re.M)
+
+
+def settle(metrics_url: str, *, timeout: float = 300.0) -> float:
+    """Seconds until the server at `metrics_url` reports an empty outbox (polled every 20 ms)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with urllib.request.urlopen(metrics_url, timeout=10) as resp:
+            found = _DEPTH.search(resp.read().decode())
+        if found is not None and float(found.group(1)) == 0:
+            return time.perf_counter() - started
+        time.sleep(0.02)
+    raise TimeoutError(f"{metrics_url}: the outbox did not empty within {timeout:.0f} s")
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     targets: dict[str, str] = spec["targets"]
     secret, concurrency = spec["secret"], int(spec["concurrency"])
     command = spec.get("command", "/remediate")
+    settle_urls: dict[str, str] = spec.get("settle", {})
     warmup: dict[str, list[list[str]]] = spec.get("warmup", {})
     rounds: list[tuple[str, list[list[str]]]] = [(name, reqs) for name, reqs in spec["rounds"]]
 
@@ -99,6 +124,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     for t in threads:
         t.start()
     barrier.wait()  # warm-up done
+    for name in warmup:
+        if name in settle_urls:
+            settle(settle_urls[name])
     for name, reqs in rounds:
         state["cursor"] = iter(range(len(reqs)))
         state["latencies"] = []
@@ -108,6 +136,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         barrier.wait()
         results[name].elapsed += max(state["finished"], started) - started
         results[name].latencies.extend(state["latencies"])
+        if name in settle_urls:  # the workers wait at the next round's barrier meanwhile
+            results[name].drain_s.append(settle(settle_urls[name]))
     for t in threads:
         t.join()
     return {name: r.report() for name, r in results.items()}

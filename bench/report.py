@@ -52,6 +52,10 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     if ack.get("rows"):
         rows = ack["rows"]
         _target(out, "every track new left its item", f"{rows['found']}/{rows['expected']}", rows["ok"])
+    if ack.get("dms"):
+        dms = ack["dms"]
+        sent = dms["by_status"].get("sent", 0)
+        _target(out, "every track new sent its owner DM", f"{sent}/{dms['expected']}", dms["ok"])
     scale = results.get("scale") or {}
     for backend, label in BACKENDS:
         for job in JOB_ROWS:
@@ -103,10 +107,18 @@ def _ack_rows(ack: dict[str, Any]) -> list[tuple[str, ...]]:
                      _met(b["p99_ms"] < 100) if many else ""))  # fmt: skip
         rows.append((f"throughput, c={c} (req/s)", rps, "", "bot >= 50 % of floor" if many else "",
                      _met(r["rps"] >= 0.5) if many else ""))  # fmt: skip
+        if b.get("drain_s"):
+            drained = "last one " + " · ".join(f"{x:.1f}" for x in b["drain_s"]) + " s after it"
+            rows.append((f"owner DMs sent after each bot slice, c={c} (s)", drained, "", "", ""))
     if ack.get("rows"):
         found, expected = ack["rows"]["found"], ack["rows"]["expected"]
         rows.append(
             ("items left by `track new`", f"{found:,} of {expected:,}", "", "all", _met(found == expected))
+        )
+    if ack.get("dms"):
+        sent, expected = ack["dms"]["by_status"].get("sent", 0), ack["dms"]["expected"]
+        rows.append(
+            ("owner DMs sent for them", f"{sent:,} of {expected:,}", "", "all", _met(sent == expected))
         )
     elif ack.get("workload", "").startswith("/remediate help"):
         rows.append(("ack workload", ack["workload"][:100], "", "", ""))

@@ -6,8 +6,9 @@ how to fix it; the CLI turns that into one message and exit code 2.
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -29,7 +30,12 @@ class SettingsError(Exception):
 
 
 def _durations(spec: str) -> PriorityDurations:
-    return parse_priority_durations(spec)
+    return dict(_parsed_durations(spec))  # a copy: callers may keep or change it
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_durations(spec: str) -> tuple[tuple[str, timedelta], ...]:
+    return tuple(parse_priority_durations(spec).items())
 
 
 class Settings(BaseSettings):

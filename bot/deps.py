@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.activity import Activity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -81,6 +82,7 @@ class Deps:
     metrics: Metrics = field(default_factory=Metrics)
     worker_id: str = field(default_factory=new_worker_id)
     wake_sender: threading.Event = field(default_factory=threading.Event)
+    activity: Activity = field(default_factory=Activity)  # Slack requests being answered right now
     # Small per-process caches (e.g. people's time zones); entries carry their own age.
     memo: dict[Any, Any] = field(default_factory=dict)
 

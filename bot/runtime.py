@@ -44,6 +44,7 @@ def build_notifier(deps: Deps) -> Notifier:
         channel_rate=deps.settings.slack_channel_rate,
         metrics=deps.metrics,
         lease=timedelta(seconds=deps.settings.outbox_lease_seconds),
+        activity=deps.activity,
     )
 
 

@@ -6,14 +6,22 @@ Feature-specific queries live next to this module (storage/items.py, storage/inc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, not_, or_, select, text, update
+from sqlalchemy import Table, exists, func, insert, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from storage.models import Claim, IdCounter, MessageRef, OutboxMessage, SlackUser, TimelineEvent
+from storage.db import as_loaded
+from storage.models import Claim, MessageRef, OutboxMessage, SlackUser, TimelineEvent
+
+# Plain SQL that SQLite (3.35+) and PostgreSQL both speak; a module-level statement is compiled once.
+_NEXT_SEQUENCE = text(
+    "INSERT INTO id_counter (key, value) VALUES (:key, 1) "
+    "ON CONFLICT (key) DO UPDATE SET value = id_counter.value + 1 RETURNING value"
+)
 
 
 def next_sequence(session: Session, *, key: str) -> int:
@@ -22,15 +30,7 @@ def next_sequence(session: Session, *, key: str) -> int:
     One statement, ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: on PostgreSQL the row lock serialises
     concurrent callers; on SQLite the write transaction does. Concurrent callers never get the same number.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(IdCounter)
-        .values(key=key, value=1)
-        .on_conflict_do_update(index_elements=["key"], set_={"value": col(IdCounter.value) + 1})
-        .returning(col(IdCounter.value))
-    )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(_NEXT_SEQUENCE, {"key": key}).scalar_one())
 
 
 def try_claim(session: Session, *, key: str, now: datetime, owner: str = "") -> bool:
@@ -62,12 +62,22 @@ def add_event(
     summary: str,
     data: dict | None = None,
 ) -> TimelineEvent:
-    """Append one entry to a subject's timeline."""
-    ev = TimelineEvent(
-        subject_id=subject_id, at=at, actor_id=actor_id, kind=kind, summary=summary, data=data or {}
-    )
-    session.add(ev)
-    return ev
+    """Append one entry to a subject's timeline, INSERTed at once (entries never change later, so they skip
+    the ORM's unit of work). Returns the entry as written, not attached to the session."""
+    values: dict[str, Any] = {
+        "subject_id": subject_id,
+        "at": at,
+        "actor_id": actor_id,
+        "kind": kind,
+        "summary": summary,
+        "data": data or {},
+    }
+    values["id"] = session.execute(_INSERT_EVENT, values).scalar_one()
+    return as_loaded(TimelineEvent, values)
+
+
+_TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(_TIMELINE).returning(_TIMELINE.c.id)
 
 
 def timeline(
@@ -82,6 +92,26 @@ def timeline(
 
 
 # --- outbox -------------------------------------------------------------------------------------------
+
+
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_INSERT_OUTBOX_ONCE = {
+    name: dialect.insert(_OUTBOX)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(_OUTBOX.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def insert_outbox(session: Session, *, values: dict) -> int | None:
+    """Queue one message (an ``outbox`` row) with one INSERT and return its id. With a ``dedupe_key`` the
+    INSERT does nothing when that key was queued before, and this returns None."""
+    if values.get("dedupe_key") is None:
+        return int(session.execute(_INSERT_OUTBOX, values).scalar_one())
+    stmt = _INSERT_OUTBOX_ONCE[session.get_bind().dialect.name]
+    found = session.execute(stmt, values).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def lease_outbox(
@@ -164,6 +194,17 @@ def renew_lease(session: Session, *, message_id: int, worker: str, until: dateti
         .values(lease_until=until)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def mark_sent(
+    session: Session, *, message_id: int, at: datetime, attempts: int, result: dict[str, Any]
+) -> None:
+    """Record that a message went out (one UPDATE): what Slack answered, and no lease any more."""
+    session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == message_id)
+        .values(status="sent", sent_at=at, attempts=attempts, lease_until=None, result=result)
+    )
 
 
 def get_message_ref(session: Session, *, ref: str) -> MessageRef | None:

@@ -128,6 +128,4 @@ def post_daily_digest(deps: Deps, now: datetime, *, render: DigestRenderer) -> P
             session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=key
         )
         assert msg is not None
-        session.flush()
-        assert msg.id is not None
-        return Posted(f"posted {key}", [msg.id])
+        return Posted(f"posted {key}", [msg])

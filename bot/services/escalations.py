@@ -248,9 +248,7 @@ def _queue(
                 session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, not_before=hold
             )
         if msg is not None:
-            session.flush()
-            assert msg.id is not None
-            ids.append(msg.id)
+            ids.append(msg)
     return ids
 
 
@@ -272,7 +270,5 @@ def rerender(session: Session, alert: Alert, *, now: datetime, render: AlertRend
             continue
         msg = outbox.update_message(session, now=now, ref=ref, text=text, blocks=blocks)
         if msg is not None:
-            session.flush()
-            assert msg.id is not None
-            ids.append(msg.id)
+            ids.append(msg)
     return ids

@@ -63,7 +63,7 @@ def _create(
     session: Session, deps: Deps, draft: ExtractionDraft, row: Row, *, now: datetime, actor_id: str
 ) -> RemediationItem:
     deadline = row.due_at if row.due_at is not None and row.due_at > now else None
-    return create_item_in(
+    item, _events = create_item_in(
         session,
         now=now,
         settings=deps.settings,
@@ -81,6 +81,7 @@ def _create(
         source_ref=draft.source,
         notify_owner=False,
     )
+    return item
 
 
 def _description(draft: ExtractionDraft, row: Row) -> str:

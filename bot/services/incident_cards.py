@@ -106,8 +106,7 @@ def post_in_thread(
                 dedupe_key=f"{dedupe_key}:{inc.channel_id}" if dedupe_key else None,
             )
         )
-    session.flush()
-    return [m.id for m in queued if m is not None and m.id is not None]
+    return [m for m in queued if m is not None]
 
 
 def close_incident(

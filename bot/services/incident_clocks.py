@@ -104,8 +104,7 @@ def _page(
         summary=f"Paged {users(oncall) if oncall else 'the commander'}: not acknowledged in time",
         data={"oncall": oncall},
     )
-    session.flush()
-    return [m.id for m in messages if m is not None and m.id is not None]
+    return [m for m in messages if m is not None]
 
 
 def _escalate(session: Session, *, now: datetime, settings: Settings, inc: Incident, level: int) -> list[int]:
@@ -133,8 +132,7 @@ def _escalate(session: Session, *, now: datetime, settings: Settings, inc: Incid
         summary=f"Escalated to Level {level}" + (f" ({users(targets)})" if targets else ""),
         data={"level": level, "targets": targets},
     )
-    session.flush()
-    return [message.id] if message is not None and message.id is not None else []
+    return [message] if message is not None else []
 
 
 def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:

@@ -142,7 +142,7 @@ def add_action_item(
                 if existing is not None:
                     return existing
         inc = require(session, incident_id)
-        item = create_item_in(
+        item, _ = create_item_in(
             session,
             now=now,
             settings=settings,

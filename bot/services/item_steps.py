@@ -137,8 +137,8 @@ def event(
     kind: str,
     summary: str,
     data: dict | None = None,
-) -> None:
-    queries.add_event(
+) -> TimelineEvent:
+    return queries.add_event(
         session, subject_id=item.id, at=now, actor_id=actor_id, kind=kind, summary=summary, data=data
     )
 

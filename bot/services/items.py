@@ -43,8 +43,9 @@ from bot.services.item_steps import (
     set_field,
 )
 from bot.services.item_validation import FieldProblem, validate_item
+from storage import items as item_store
 from storage import queries
-from storage.models import RemediationItem
+from storage.models import RemediationItem, TimelineEvent
 
 __all__ = [
     "Actor",
@@ -90,10 +91,13 @@ def create_item_in(
     source_ref: str | None = None,
     note: str | None = None,
     mrr_at_risk: float | None = None,
+    users_affected: int | None = None,
+    availability_impact: float | None = None,
     force: bool = False,
     notify_owner: bool = True,
-) -> RemediationItem:
-    """Validate, allocate the id, add the item and its timeline entry, and queue the owner's DM.
+) -> tuple[RemediationItem, list[TimelineEvent]]:
+    """Validate, allocate the id, add the item and its timeline entries, and queue the owner's DM. Returns
+    the item and the entries written (newest first).
 
     Runs inside the caller's unit of work and never commits. Raises UserError (nothing added) on bad input.
     `notify_owner=False` leaves the DM to the caller (one message for many items created at once).
@@ -129,30 +133,34 @@ def create_item_in(
         mrr_at_risk = rules.default_mrr(priority, settings.monthly_revenue)
 
     sequence = queries.next_sequence(session, key=rules.sequence_key(now))
-    item = RemediationItem(
-        id=rules.format_item_id(priority, now, sequence),
-        title=title,
-        title_key=rules.title_key(title),
-        description=description,
-        priority=priority,
-        kind=kind,
-        status=lc.IDENTIFIED,
-        owner_id=owner_id,
-        reporter_id=actor_id,
-        incident_id=incident_id,
-        source_ref=source_ref,
-        mrr_at_risk=mrr_at_risk,
-        systems=systems_list,
-        criteria=[{"text": c, "done": False} for c in criteria_list],
-        prevention=prevention_list,
-        evidence=[],
-        deadline=deadline,
-        created_at=now,
-        updated_at=now,
+    item = item_store.insert_item(
+        session,
+        values={
+            "id": rules.format_item_id(priority, now, sequence),
+            "title": title,
+            "title_key": rules.title_key(title),
+            "description": description,
+            "priority": priority,
+            "kind": kind,
+            "status": lc.IDENTIFIED,
+            "owner_id": owner_id,
+            "reporter_id": actor_id,
+            "incident_id": incident_id,
+            "source_ref": source_ref,
+            "mrr_at_risk": mrr_at_risk,
+            "users_affected": users_affected,
+            "availability_impact": availability_impact,
+            "systems": systems_list,
+            "criteria": [{"text": c, "done": False} for c in criteria_list],
+            "prevention": prevention_list,
+            "deadline": deadline,
+            "created_at": now,
+            "updated_at": now,
+            "last_progress_at": now if note else None,
+        },
     )
-    session.add(item)
     owner_text = f"owner {user(owner_id)}" if owner_id else "no owner yet"
-    event(
+    created = event(
         session,
         item,
         now,
@@ -167,9 +175,9 @@ def create_item_in(
             "source_ref": source_ref,
         },
     )
+    events = [created]
     if note:
-        item.last_progress_at = now
-        event(session, item, now, actor_id, "note", escape(note), {"text": note})
+        events.insert(0, event(session, item, now, actor_id, "note", escape(note), {"text": note}))
     if owner_id and notify_owner:
         notices.notify(
             session,
@@ -179,7 +187,7 @@ def create_item_in(
             headline=f":inbox_tray: {user(actor_id)} made you the owner of a {priority} remediation item.",
             to=[owner_id],
         )
-    return item
+    return item, events
 
 
 # --- use cases for the Slack side -----------------------------------------------------------------
@@ -190,25 +198,23 @@ def create_item(
     *,
     actor_id: str,
     status: str | None = None,
-    users_affected: int | None = None,
-    availability_impact: float | None = None,
     after: AfterChange | None = None,
     **fields: Any,
 ) -> ItemView:
     """`create_item_in` in its own unit of work (`fields` are its keyword arguments), plus what only the
-    command takes: a starting status other than Identified, users affected and availability impact."""
+    command takes: a starting status other than Identified."""
     now = deps.now()
     with deps.uow() as session:
-        item = create_item_in(session, now=now, settings=deps.settings, actor_id=actor_id, **fields)
-        item.users_affected, item.availability_impact = users_affected, availability_impact
+        item, events = create_item_in(session, now=now, settings=deps.settings, actor_id=actor_id, **fields)
         if status is not None and status != item.status:
             step = lc.plan_move(item.id, item.status, status)
             if step.verb == lc.VALIDATE:
                 raise UserError("A new item cannot start Validated.")
             reason = fields.get("note") if step.needs_reason else None
             apply_move(session, item, now, Actor(actor_id), step, reason)
-        session.flush()
-        view = ItemView(item, recent(session, item), f"Created *{item.id}*.")
+            session.flush()
+            events = recent(session, item)
+        view = ItemView(item, events, f"Created *{item.id}*.")
         if after is not None:
             after(session, view)
     return view

@@ -15,10 +15,10 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.logs import request_id
+from storage import queries
 from storage.models import OutboxMessage
 
 REQUEST_ID_KEY = "_request_id"
@@ -34,38 +34,37 @@ def enqueue(
     not_before: datetime | None = None,
     ref: str | None = None,
     channel_key: str = "",
-) -> OutboxMessage | None:
-    """Queue one Web API call. With `dedupe_key`, a second enqueue of the same key is a no-op (None).
+) -> int | None:
+    """Queue one Web API call and return its outbox id. With `dedupe_key`, a second enqueue of the same key
+    is a no-op (None).
+
+    The row is INSERTed at once (it is never in the ORM's unit of work), so it commits or rolls back with
+    the caller's transaction like everything else in it.
 
     The current request id travels with the message (``_request_id``, removed before sending), so the
     sender's log lines for it carry the id of the command that caused it."""
     rid = request_id.get()
     if rid != "-":
         payload = {**payload, REQUEST_ID_KEY: rid}
-    if dedupe_key is not None:
-        existing = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).first()
-        if existing is not None:
-            return None
-    msg = OutboxMessage(
-        dedupe_key=dedupe_key,
-        method=method,
-        payload=payload,
-        channel_key=channel_key or str(payload.get("channel", "")),
-        ref=ref,
-        not_before=not_before or now,
-        created_at=now,
+    return queries.insert_outbox(
+        session,
+        values={
+            "dedupe_key": dedupe_key,
+            "method": method,
+            "payload": payload,
+            "channel_key": channel_key or str(payload.get("channel", "")),
+            "ref": ref,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+            "sent_at": None,
+            "lease_until": None,
+            "leased_by": None,
+            "last_error": None,
+            "result": {},
+        },
     )
-    if dedupe_key is None:
-        session.add(msg)
-        return msg
-    try:
-        with session.begin_nested():
-            session.add(msg)
-        return msg
-    except IntegrityError:
-        return None
 
 
 def post_message(
@@ -80,7 +79,7 @@ def post_message(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     unfurl: bool = False,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue ``chat.postMessage``. `text` is the fallback shown in notifications; always give it."""
     if not text:
         raise ValueError("every message needs fallback text")
@@ -115,7 +114,7 @@ def send_dm(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     ref: str | None = None,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue a direct message (``chat.postMessage`` to the user id opens the DM)."""
     return post_message(
         session,
@@ -137,7 +136,7 @@ def update_message(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue ``chat.update`` of the message remembered under `ref` (sent after that message is)."""
     payload: dict[str, Any] = {"ref": ref, "text": text}
     if blocks is not None:
@@ -166,9 +165,7 @@ def revise_pending(
     return True
 
 
-def publish_home(
-    session: Session, *, now: datetime, user_id: str, view: dict[str, Any]
-) -> OutboxMessage | None:
+def publish_home(session: Session, *, now: datetime, user_id: str, view: dict[str, Any]) -> int | None:
     return enqueue(
         session,
         method="views.publish",
@@ -189,7 +186,7 @@ def upload_file(
     initial_comment: str,
     dedupe_key: str | None = None,
     thread_ref: str | None = None,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue a file share (``files.getUploadURLExternal`` + ``files.completeUploadExternal``)."""
     payload: dict[str, Any] = {
         "channel": channel,

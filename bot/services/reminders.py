@@ -78,7 +78,5 @@ def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list
                     session, now=now, user_id=owner, text=text, blocks=blocks, not_before=hold
                 )
                 if msg is not None:
-                    session.flush()
-                    assert msg.id is not None
-                    ids.append(msg.id)
+                    ids.append(msg)
     return ids

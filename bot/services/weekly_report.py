@@ -122,6 +122,4 @@ def post_weekly_report(deps: Deps, now: datetime, *, render: ReportRenderer) -> 
             initial_comment=f"Charts for the weekly remediation report, week of {week.monday.isoformat()}",
         )
         assert report is not None and upload is not None
-        session.flush()
-        assert report.id is not None and upload.id is not None
-        return Posted(f"posted {key}", [report.id, upload.id])
+        return Posted(f"posted {key}", [report, upload])

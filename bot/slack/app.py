@@ -7,10 +7,12 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -31,6 +33,7 @@ def create_app(deps: Deps) -> App:
     settings = deps.settings
     app = ObservedApp(
         metrics=deps.metrics,
+        activity=deps.activity,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=deps.client,
         authorize=BotIdentity(deps).as_authorize(),
@@ -39,12 +42,41 @@ def create_app(deps: Deps) -> App:
         logger=logging.getLogger("slack_bolt"),
     )
     app.error(_error_handler(deps))
-    if settings.slack_team_id:
-        app.use(_workspace_guard(settings.slack_team_id))
-    app.use(_storable_text)
-    dedupe.register(app, deps)
+    app.use(Gate(app, deps))
     register_listeners(app, deps)
     return app
+
+
+class Gate(Middleware):
+    """Everything that runs before the listeners, in order, as one class-based middleware (Bolt calls a
+    function middleware through argument injection, which costs more than what these checks do):
+
+    1. the listener's client is one that counts and logs its Slack calls;
+    2. the workspace guard: with SLACK_TEAM_ID set, requests from any other workspace are refused;
+    3. every listener reads the payload made storable (no NUL or lone surrogate reaches the database);
+    4. a repeated delivery of an event is answered and dropped (`bot.slack.dedupe`).
+    """
+
+    def __init__(self, app: ObservedApp, deps: Deps):
+        self.app = app
+        self.deps = deps
+        self.team_id = deps.settings.slack_team_id
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        context, body = req.context, req.body
+        context["client"] = self.app.listener_client(context.client)
+        if self.team_id:
+            refused = _foreign_workspace(self.team_id, context, body)
+            if refused is not None:
+                return refused
+        storable(body)
+        repeated = dedupe.repeated_event(self.deps, req)
+        if repeated is not None:
+            return repeated
+        next()
+        return resp
 
 
 class BotIdentity:
@@ -179,27 +211,18 @@ def slack_unavailable(error: BaseException) -> str | None:
     return None
 
 
-def _storable_text(body: dict[str, Any], next: Any) -> None:
-    """Every listener reads the payload as changed here: no NUL or lone surrogate reaches the database."""
-    storable(body)
-    next()
-
-
-def _workspace_guard(team_id: str) -> Any:
-    def guard(context: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
-        sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
-        if sender and sender != team_id:
-            log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
-            context["outcome"] = "refused"
-            if body.get("command"):
-                text = "This bot is installed for another workspace; it does not take requests from this one."
-                return BoltResponse(
-                    status=200,
-                    body=json.dumps({"response_type": "ephemeral", "text": text}),
-                    headers={"content-type": "application/json"},
-                )
-            return BoltResponse(status=200, body="")
-        next()
+def _foreign_workspace(team_id: str, context: Any, body: dict[str, Any]) -> BoltResponse | None:
+    """The refusal of a request from another workspace than `team_id`; None for one from it."""
+    sender = context.team_id or (body.get("team") or {}).get("id") or body.get("team_id")
+    if not sender or sender == team_id:
         return None
-
-    return guard
+    log.warning("refused a request from workspace %s (installed for %s)", sender, team_id)
+    context["outcome"] = "refused"
+    if body.get("command"):
+        text = "This bot is installed for another workspace; it does not take requests from this one."
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": text}),
+            headers={"content-type": "application/json"},
+        )
+    return BoltResponse(status=200, body="")

@@ -1,10 +1,10 @@
 """Slack delivers some requests more than once; each is acted on once, by whichever replica sees it first.
 
 - Events API: when an answer takes longer than 3 s or fails, Slack sends the same event again (same
-  ``event_id``, with ``X-Slack-Retry-Num``), up to three times, possibly to another replica. `register`
-  adds a global middleware that claims ``event:<event_id>`` in the database before any listener runs; a
-  delivery whose claim is already taken is answered 200 (so Slack stops retrying) and dropped. The same
-  holds for Socket Mode, whose envelopes carry the same event payload.
+  ``event_id``, with ``X-Slack-Retry-Num``), up to three times, possibly to another replica.
+  `repeated_event` claims ``event:<event_id>`` in the database before any listener runs; a delivery whose
+  claim is already taken is answered 200 (so Slack stops retrying) and dropped. The same holds for Socket
+  Mode, whose envelopes carry the same event payload.
 - `claim_once(deps, key)` is that claim for listeners, committed on its own before they act.
 
 The event claim is committed before the listener runs: a process that dies between the two loses that event
@@ -25,7 +25,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import BoltResponse
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
@@ -46,21 +46,18 @@ def claim_once(deps: Deps, key: str) -> bool:
         return queries.try_claim(session, key=key[:KEY_MAX], now=deps.now(), owner=deps.worker_id[:64])
 
 
-def register(app: App, deps: Deps) -> None:
-    """Add the event de-duplication middleware (after the workspace guard, so foreign requests claim
-    nothing)."""
-
-    def dedupe_events(req: BoltRequest, body: dict[str, Any], context: Any, next: Any) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim_once(deps, f"event:{event_id}"):
-            retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
-            log.info("dropped a repeated delivery of event %s (retry %s)", event_id, retry)
-            context["outcome"] = "duplicate"
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    app.use(dedupe_events)
+def repeated_event(deps: Deps, req: BoltRequest) -> BoltResponse | None:
+    """The answer to a repeated delivery of an event (200, nothing done), or None for a first delivery,
+    whose claim this takes. Runs before any listener (`bot.slack.app.Gate`, after the workspace guard, so
+    foreign requests claim nothing)."""
+    body = req.body
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id and not claim_once(deps, f"event:{event_id}"):
+        retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
+        log.info("dropped a repeated delivery of event %s (retry %s)", event_id, retry)
+        req.context["outcome"] = "duplicate"
+        return BoltResponse(status=200, body="")
+    return None
 
 
 def press_key(body: dict[str, Any]) -> str | None:

@@ -9,6 +9,10 @@ row. Failures:
 - permanent errors (``channel_not_found``, ``not_in_channel``, ``invalid_blocks``, …): the row is kept as
   ``failed`` with the error and logged at ERROR, never retried.
 Messages to one channel are paced to ``SLACK_CHANNEL_RATE`` per second (Slack allows about one).
+
+The background sender keeps out of the way of people waiting on an answer: while Slack requests are being
+answered it waits (at most MAX_YIELD seconds at a time) and then sends small batches, so a burst of commands
+is acknowledged first and its DMs follow within a second or two.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.activity import Activity
 from bot.clock import Clock, system_clock
 from bot.logs import request_id
 from bot.services.outbox import REQUEST_ID_KEY
@@ -51,6 +56,10 @@ LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=5)
 # How long an update/thread reply waits for the message it refers to before giving up on the reference.
 REF_WAIT = timedelta(hours=1)
+BATCH = 50  # messages leased at a time
+BUSY_BATCH = 10  # ... while Slack requests keep coming
+QUIET = 0.02  # seconds with no request being answered before the sender goes on
+MAX_YIELD = 1.0  # the longest the sender waits for that before sending anyway
 
 
 class _Deferred(Exception):
@@ -106,6 +115,7 @@ class Notifier:
         metrics: Any | None = None,
         lease: timedelta = LEASE,
         wall_clock: Clock = system_clock,
+        activity: Activity | None = None,
     ):
         """`clock` says what is due (a test's or a `jobs run --at` clock); leases run on `wall_clock`, which
         every replica shares. `lease` must outlast one Slack call, or a slow call could be sent twice."""
@@ -117,11 +127,12 @@ class Notifier:
         self.worker_id = worker_id
         self.min_interval = 1.0 / channel_rate
         self.metrics = metrics
+        self.activity = activity
         self._next_slot: dict[str, float] = {}
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------------------------------------
-    def deliver_due(self, *, limit: int = 50) -> DeliveryStats:
+    def deliver_due(self, *, limit: int = BATCH) -> DeliveryStats:
         """Send what is due now (one batch). Returns what happened."""
         stats = DeliveryStats()
         with self._lock:  # one batch at a time per process; replicas coordinate through leases
@@ -220,10 +231,14 @@ class Notifier:
         return out
 
     def run_forever(self, stop: threading.Event, wake: threading.Event, *, poll: float = 1.0) -> None:
-        """The background sender: wakes on `wake` (set after commits that queue messages) or each `poll` s."""
+        """The background sender: wakes on `wake` (set after commits that queue messages) or each `poll` s.
+
+        It runs at background priority: before each batch it waits while Slack requests are being answered
+        (see `wait_for_quiet`), and while they keep coming it sends small batches."""
         while not stop.is_set():
+            quiet = self.wait_for_quiet(stop)
             try:
-                stats = self.deliver_due()
+                stats = self.deliver_due(limit=BATCH if quiet else BUSY_BATCH)
             except Exception:
                 log.exception("outbox delivery failed; will retry")
                 stats = DeliveryStats()
@@ -231,6 +246,27 @@ class Notifier:
                 continue
             wake.wait(timeout=poll if not stats.deferred else min(poll, self.min_interval))
             wake.clear()
+
+    def wait_for_quiet(
+        self, stop: threading.Event, *, pause: Callable[[float], object] | None = None
+    ) -> bool:
+        """Wait until no Slack request has been answered for QUIET seconds, at most MAX_YIELD seconds.
+        True when it became quiet; False when requests kept coming (or nothing tracks them). `pause`
+        (default: `stop.wait`) waits that many seconds on the activity's clock."""
+        activity = self.activity
+        if activity is None:
+            return True
+        pause = pause or stop.wait
+        give_up = activity.clock() + MAX_YIELD
+        while not stop.is_set():
+            idle = activity.idle_for()
+            if idle >= QUIET:
+                return True
+            left = give_up - activity.clock()
+            if left <= 0:
+                return False
+            pause(min(max(QUIET - idle, 0.001), left))  # never a sliver: rounding must not spin
+        return False
 
     # ---------------------------------------------------------------------------------------------
     def _take_slot(self, channel_key: str) -> bool:
@@ -286,14 +322,9 @@ class Notifier:
             self._fail(msg_id, str(exc), method, payload, stats)
             return "failed"
         with unit_of_work(self.engine) as session:
-            row = session.get(OutboxMessage, msg_id)
-            if row is None:
-                return "sent"
-            row.status = "sent"
-            row.sent_at = self.clock()
-            row.attempts = attempts + 1
-            row.lease_until = None
-            row.result = result
+            queries.mark_sent(
+                session, message_id=msg_id, at=self.clock(), attempts=attempts + 1, result=result
+            )
             if ref and result.get("channel") and result.get("ts"):
                 queries.put_message_ref(session, ref=ref, channel=result["channel"], ts=result["ts"], now=now)
         log.info("outbox %s: %s sent (attempt %d)", msg_id, method, attempts + 1)

@@ -18,7 +18,9 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
 
+from bot.activity import Activity
 from bot.deps import InstrumentedWebClient
 from bot.logs import new_request_id
 from bot.metrics import Metrics, begin_request, counted_by_listener
@@ -69,35 +71,44 @@ def _user_of(body: dict[str, Any]) -> str:
 class ObservedApp(App):
     """Bolt's App, plus the request id, the request log line and the action counter."""
 
-    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any):
+    def __init__(self, *args: Any, metrics: Metrics, activity: Activity, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
-        self.use(self._instrument_client)
+        self.activity = activity
+        self._clients: dict[tuple[Any, ...], InstrumentedWebClient] = {}
 
-    def _instrument_client(self, context: Any, next: Any) -> None:
-        """Bolt hands each listener a fresh plain WebClient; swap in one that counts and logs its calls,
-        with the same token and settings (authorization has set the token by now)."""
-        plain = context.client
-        context["client"] = InstrumentedWebClient(
-            token=plain.token,
-            base_url=plain.base_url,
-            timeout=plain.timeout,
-            ssl=plain.ssl,
-            proxy=plain.proxy,
-            headers=plain.headers,
-            team_id=plain.default_params.get("team_id"),
-            logger=plain.logger,
-            retry_handlers=list(plain.retry_handlers),
-            metrics=self.metrics,
-        )
-        next()
+    def listener_client(self, plain: WebClient) -> WebClient:
+        """Bolt hands each listener a fresh plain WebClient; this is one that counts and logs its calls,
+        with the same token and settings (authorization has set the token by now). One per token and team,
+        made once: a WebClient keeps no state between calls, and building one costs more than a command."""
+        key = (plain.token, plain.base_url, plain.default_params.get("team_id"))
+        client = self._clients.get(key)
+        if client is None:
+            client = InstrumentedWebClient(
+                token=plain.token,
+                base_url=plain.base_url,
+                timeout=plain.timeout,
+                ssl=plain.ssl,
+                proxy=plain.proxy,
+                headers=plain.headers,
+                team_id=plain.default_params.get("team_id"),
+                logger=plain.logger,
+                retry_handlers=list(plain.retry_handlers),
+                metrics=self.metrics,
+            )
+            self._clients = {**self._clients, key: client}  # replaced whole: readers need no lock
+        return client
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if req.mode == "socket_mode":
             new_request_id()  # HTTP requests got theirs in the WSGI app, which also returns it as a header
         begin_request()
         started = time.perf_counter()
-        resp = super().dispatch(req)
+        self.activity.begin()
+        try:
+            resp = super().dispatch(req)
+        finally:
+            self.activity.end()
         body = req.body if isinstance(req.body, dict) else {}
         kind, ident = describe(body)
         outcome = outcome_of(req, resp)

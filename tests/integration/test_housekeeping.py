@@ -17,19 +17,20 @@ def test_housekeeping_trims_old_event_claims_and_sent_messages(bot):
     with bot.uow() as session:
         queries.try_claim(session, key="event:Ev1", now=start)
         queries.try_claim(session, key="digest:2026-11-23", now=start)
-        old_plain = outbox.post_message(session, now=start, channel="C1", text="old")
-        old_keyed = outbox.post_message(session, now=start, channel="C1", text="keyed", dedupe_key="k1")
-        failed = outbox.post_message(session, now=start, channel="C404", text="failed")
-        session.flush()
-        ids = (old_plain.id, old_keyed.id, failed.id)
-        for row, status in zip((old_plain, old_keyed, failed), ("sent", "sent", "failed"), strict=True):
+        ids = (
+            outbox.post_message(session, now=start, channel="C1", text="old"),
+            outbox.post_message(session, now=start, channel="C1", text="keyed", dedupe_key="k1"),
+            outbox.post_message(session, now=start, channel="C404", text="failed"),
+        )
+        for msg_id, status in zip(ids, ("sent", "sent", "failed"), strict=True):
+            row = session.get(OutboxMessage, msg_id)
             row.status, row.sent_at = status, start
     bot.clock.advance(days=31)
     with bot.uow() as session:
         queries.try_claim(session, key="event:Ev2", now=bot.clock())
         recent = outbox.post_message(session, now=bot.clock(), channel="C1", text="recent")
-        session.flush()
-        recent.status, recent.sent_at = "sent", bot.clock()
+        row = session.get(OutboxMessage, recent)
+        row.status, row.sent_at = "sent", bot.clock()
 
     result = bot.run_job("housekeeping")
     assert "deleted 1 event claims and 1 old sent messages; compacted 1" == result.summary
@@ -41,7 +42,7 @@ def test_housekeeping_trims_old_event_claims_and_sent_messages(bot):
     assert ids[0] not in rows
     assert rows[ids[1]].payload == {} and rows[ids[1]].dedupe_key == "k1"
     assert rows[ids[2]].status == "failed" and rows[ids[2]].payload["text"] == "failed"
-    assert rows[recent.id].payload["text"] == "recent"
+    assert rows[recent].payload["text"] == "recent"
     # The kept key still stops the same message being queued again.
     with bot.uow() as session:
         assert (

@@ -37,14 +37,14 @@ def settings(database_url: str) -> Settings:
 
 def test_ids_share_one_daily_sequence_across_priorities(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        a = create_item_in(
+        a, _ = create_item_in(
             session, now=NOW, settings=settings, actor_id="UALICE", title="Fix async chain", priority="P0"
         )
-        b = create_item_in(
+        b, _ = create_item_in(
             session, now=NOW, settings=settings, actor_id="UALICE", title="Verify manager", priority="p1"
         )
     with unit_of_work(engine) as session:
-        c = create_item_in(
+        c, _ = create_item_in(
             session,
             now=NOW + timedelta(days=1),
             settings=settings,
@@ -57,10 +57,18 @@ def test_ids_share_one_daily_sequence_across_priorities(engine: Engine, settings
 
 def test_defaults_deadline_and_mrr_by_priority(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        p0 = create_item_in(session, now=NOW, settings=settings, actor_id="UALICE", title="a", priority="P0")
-        p1 = create_item_in(session, now=NOW, settings=settings, actor_id="UALICE", title="b", priority="P1")
-        p2 = create_item_in(session, now=NOW, settings=settings, actor_id="UALICE", title="c", priority="P2")
-        p3 = create_item_in(session, now=NOW, settings=settings, actor_id="UALICE", title="d", priority="P3")
+        p0, _ = create_item_in(
+            session, now=NOW, settings=settings, actor_id="UALICE", title="a", priority="P0"
+        )
+        p1, _ = create_item_in(
+            session, now=NOW, settings=settings, actor_id="UALICE", title="b", priority="P1"
+        )
+        p2, _ = create_item_in(
+            session, now=NOW, settings=settings, actor_id="UALICE", title="c", priority="P2"
+        )
+        p3, _ = create_item_in(
+            session, now=NOW, settings=settings, actor_id="UALICE", title="d", priority="P3"
+        )
     assert p0.deadline - NOW == timedelta(hours=24)
     assert p1.deadline - NOW == timedelta(hours=72)
     assert p2.deadline - NOW == timedelta(days=7)
@@ -70,7 +78,7 @@ def test_defaults_deadline_and_mrr_by_priority(engine: Engine, settings: Setting
 
 def test_create_writes_the_timeline_and_queues_the_owner_dm(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        item = create_item_in(
+        item, _ = create_item_in(
             session,
             now=NOW,
             settings=settings,
@@ -141,7 +149,7 @@ def test_bad_input_raises_and_the_caller_rolls_back(
 
 def test_a_past_deadline_is_accepted_with_force(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        item = create_item_in(
+        item, _ = create_item_in(
             session,
             now=NOW,
             settings=settings,
@@ -160,3 +168,25 @@ def test_get_item_refuses_unknown_and_malformed_ids(engine: Engine) -> None:
             get_item(session, "p0-20250908-001")
         with pytest.raises(NotFound, match="not an item id"):
             get_item(session, "P7-2025-1")
+
+
+def test_a_new_item_changed_in_the_same_unit_of_work_keeps_the_change(
+    engine: Engine, settings: Settings
+) -> None:
+    # create_item_in writes the item with one INSERT and hands it back attached to the session: what the
+    # caller changes afterwards (a starting status, say) must be saved too, as an UPDATE.
+    with unit_of_work(engine) as session:
+        item, events = create_item_in(
+            session, now=NOW, settings=settings, actor_id="UALICE", title="Rotate keys", priority="P1",
+            owner_id="UBOB", note="found in the audit",
+        )  # fmt: skip
+        item.status, item.description = "planned", "changed after the insert"
+        item_id = item.id
+    assert [e.kind for e in events] == ["note", "created"]  # newest first, as written
+    assert all(e.id is not None and e.subject_id == item_id for e in events)
+    with unit_of_work(engine, readonly=True) as session:
+        stored = get_item(session, item_id)
+        assert (stored.status, stored.description) == ("planned", "changed after the insert")
+        assert stored.last_progress_at == NOW and stored.evidence == [] and stored.systems == []
+        kinds = [e.kind for e in queries.timeline(session, subject_id=item_id)]
+    assert kinds == ["created", "note"]

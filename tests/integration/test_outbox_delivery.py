@@ -1,16 +1,19 @@
-"""The outbox sender against a misbehaving Slack: nothing lost, nothing twice, a channel's order kept."""
+"""The outbox sender against a misbehaving Slack: nothing lost, nothing twice, a channel's order kept; and
+its background priority."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
+from bot.activity import Activity
 from bot.services import outbox
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import MAX_YIELD, QUIET, Notifier
 from storage.db import make_engine, unit_of_work
 from storage.migrate import upgrade
 from storage.models import OutboxMessage
@@ -37,9 +40,7 @@ def _queue(engine, clock: FakeClock, *texts: str, channel: str = CHANNEL) -> lis
     ids = []
     with unit_of_work(engine) as session:
         for text in texts:
-            msg = outbox.post_message(session, now=clock(), channel=channel, text=text)
-            session.flush()
-            ids.append(msg.id)
+            ids.append(outbox.post_message(session, now=clock(), channel=channel, text=text))
     return ids
 
 
@@ -124,8 +125,46 @@ def test_settle_counts_held_messages_without_waiting_for_them(engine, notifier, 
             session, now=now, user_id="UCAROL", text="tomorrow", not_before=now + timedelta(hours=10)
         )
         due = outbox.post_message(session, now=now, channel=CHANNEL, text="now")
-        session.flush()
-        ids = [held.id, due.id]
+        ids = [held, due]
     settled = notifier.settle(ids, timeout=5)
     assert (settled.sent, settled.held, settled.pending, settled.failed) == (1, 1, 0, 0)
     assert settled.held_until == now + timedelta(hours=10)
+
+
+class _Monotonic:
+    """A monotonic clock that moves only when the code under test pauses."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.paused: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.paused.append(seconds)
+        self.now += seconds
+
+
+def test_the_background_sender_gives_way_to_requests_being_answered(engine, fake_slack, clock):
+    mono = _Monotonic()
+    activity = Activity(clock=mono)
+    client = WebClient(token=fake_slack.token, base_url=fake_slack.url)
+    notifier = Notifier(engine=engine, client=client, clock=clock, worker_id="w1", activity=activity)
+    stop = threading.Event()
+
+    assert notifier.wait_for_quiet(stop, pause=mono.pause) is True  # nothing answered yet: at once
+    assert mono.paused == []
+
+    activity.begin()  # a request is being answered: wait for it, but at most MAX_YIELD
+    assert notifier.wait_for_quiet(stop, pause=mono.pause) is False
+    assert sum(mono.paused) == pytest.approx(MAX_YIELD)
+
+    activity.end()  # answered just now: wait until QUIET has passed since, no longer
+    mono.paused.clear()
+    assert notifier.wait_for_quiet(stop, pause=mono.pause) is True
+    assert QUIET <= sum(mono.paused) <= QUIET + 0.002
+
+    stop.set()  # shutting down: no waiting at all
+    activity.begin()
+    assert notifier.wait_for_quiet(stop, pause=mono.pause) is False

@@ -111,7 +111,7 @@ def seed(bot, clock, n: int) -> None:
     now = clock()
     with bot.deps.uow() as session:
         for i in range(n):
-            it = create_item_in(
+            it, _ = create_item_in(
                 session,
                 now=now,
                 settings=bot.deps.settings,
