@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -19,6 +20,15 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+# The longest a stop may take: in-flight requests get 10 s, then running jobs and the sender finish. Past it
+# every thread's stack is written to stderr and the process exits with status 1 instead of hanging until an
+# orchestrator kills it without a word (Kubernetes waits 30 s by default before SIGKILL).
+STOP_LIMIT = 28.0
+# How often the main thread looks for a signal while it waits. The kernel may deliver SIGTERM to any of the
+# process's threads, and Python runs its handler only when the main thread next runs Python code: a main
+# thread blocked in a wait without a timeout could sleep through it.
+SIGNAL_POLL = 0.25
 
 
 def build_deps(settings: Settings, clock: Clock = system_clock) -> Deps:
@@ -134,7 +144,8 @@ class Bot:
         log.info("stopped cleanly")
 
     def serve_forever(self) -> None:
-        """Run until SIGTERM or SIGINT, then stop cleanly."""
+        """Run until SIGTERM or SIGINT, then stop cleanly. This is the process's main loop (`remediate run`
+        and `remediate scheduler`): once a signal came, the process ends within STOP_LIMIT seconds."""
         done = threading.Event()
 
         def _on_signal(signum: int, _frame: Any) -> None:
@@ -144,5 +155,7 @@ class Bot:
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
         self.start()
-        done.wait()
+        while not done.wait(SIGNAL_POLL):
+            pass
+        faulthandler.dump_traceback_later(STOP_LIMIT, exit=True)  # stays armed until the interpreter exits
         self.stop()

@@ -104,13 +104,19 @@ class BotProcess:
         raise AssertionError(f"{self.name} not ready within {timeout}s:\n{self.stderr()[-3000:]}")
 
     def wait(self, timeout: float = 120.0) -> int:
+        """The exit status; a process still running after `timeout` fails the test with its log's tail."""
         assert self.proc is not None
-        return self.proc.wait(timeout=timeout)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"{self.name} still running after {timeout}s:\n{self.stderr()[-4000:]}"
+            ) from None
 
     def terminate(self, timeout: float = 60.0) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
+        return self.wait(timeout=timeout)
 
     def kill(self) -> None:
         assert self.proc is not None

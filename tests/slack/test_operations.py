@@ -3,6 +3,7 @@ foreign workspaces, graceful shutdown, configuration errors and Socket Mode."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -278,12 +279,41 @@ def test_sigterm_lets_the_in_flight_request_finish_then_exits_0(
             blocker.rollback()  # the request goes on
         sender.join(timeout=30)
         assert [r.status for r in replies] == [200]
-        assert proc.wait(timeout=60) == 0
+        assert proc.wait(timeout=60) == 0, proc.stderr()[-4000:]
     finally:
         proc.stop_quietly()
     fake_slack.wait_for(lambda: fake_slack.home("UALICE"), timeout=1)
     messages = [r["msg"] for r in proc.log_records()]
     assert any("SIGTERM" in m for m in messages)
+    assert messages[-1] == "stopped cleanly"
+
+
+# tgkill(2): a signal to one thread of another process (Python's pthread_kill only reaches its own threads).
+_TGKILL = {"x86_64": 234, "aarch64": 131}.get(os.uname().machine)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _TGKILL is None or not Path("/proc/self/task").is_dir(), reason="needs Linux tgkill and /proc"
+)
+def test_sigterm_delivered_to_any_thread_stops_the_bot(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    """The kernel hands a process's SIGTERM to any one of its threads; Python runs the handler only when
+    the main thread runs Python code. A main thread asleep in a wait without a timeout slept through it."""
+    import ctypes
+
+    env = bot_env(f"sqlite:///{tmp_path / 'bot.db'}", fake_slack.url)
+    proc = BotProcess(["run"], env, tmp_path, "bot", port=free_port()).start()
+    try:
+        proc.wait_ready()
+        tasks = Path(f"/proc/{proc.pid}/task").iterdir()
+        others = sorted(tid for tid in (int(t.name) for t in tasks) if tid != proc.pid)
+        assert others, "the bot runs its HTTP server, sender and scheduler in threads of their own"
+        assert ctypes.CDLL(None, use_errno=True).syscall(_TGKILL, proc.pid, others[-1], 15) == 0
+        assert proc.wait(timeout=30) == 0, proc.stderr()[-4000:]
+    finally:
+        proc.stop_quietly()
+    messages = [r["msg"] for r in proc.log_records()]
+    assert "received SIGTERM; shutting down" in messages
     assert messages[-1] == "stopped cleanly"
 
 
