@@ -115,11 +115,11 @@ def _ack_rows(ack: dict[str, Any]) -> list[tuple[str, ...]]:
         rows.append(
             ("items left by `track new`", f"{found:,} of {expected:,}", "", "all", _met(found == expected))
         )
-    if ack.get("dms"):
-        sent, expected = ack["dms"]["by_status"].get("sent", 0), ack["dms"]["expected"]
-        rows.append(
-            ("owner DMs sent for them", f"{sent:,} of {expected:,}", "", "all", _met(sent == expected))
-        )
+        if ack.get("dms"):
+            sent, expected = ack["dms"]["by_status"].get("sent", 0), ack["dms"]["expected"]
+            rows.append(
+                ("owner DMs sent for them", f"{sent:,} of {expected:,}", "", "all", _met(sent == expected))
+            )
     elif ack.get("workload", "").startswith("/remediate help"):
         rows.append(("ack workload", ack["workload"][:100], "", "", ""))
     return rows

@@ -121,6 +121,28 @@ def ping(engine: Engine) -> bool:
 T = TypeVar("T")
 
 
+def defaults_of(cls: type[Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """For a Core INSERT into the table of model `cls`: a function that completes a row's `values` with the
+    model's field defaults (constants shared as they are, factories such as the JSON lists called for each
+    row). A primary key the database generates is left out."""
+    generated = {c.name for c in cls.__table__.primary_key.columns if c.autoincrement in (True, "auto")}
+    constants: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, f in cls.model_fields.items():
+        if f.default_factory is not None:
+            factories.append((name, f.default_factory))  # type: ignore[arg-type]
+        elif not f.is_required() and not (name in generated and f.default is None):
+            constants[name] = f.default
+
+    def complete(values: dict[str, Any]) -> dict[str, Any]:
+        row = {name: make() for name, make in factories}
+        row.update(constants)
+        row.update(values)
+        return row
+
+    return complete
+
+
 def as_loaded(cls: type[T], values: dict[str, Any]) -> T:
     """An instance of the mapped class `cls` holding `values`, built the way a query builds one from a row
     (no ``__init__``, no change history), for a row just written with a Core INSERT. Several times cheaper

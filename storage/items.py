@@ -15,7 +15,7 @@ from sqlalchemy import Table, and_, case, func, insert, or_, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
-from storage.db import as_loaded
+from storage.db import as_loaded, defaults_of
 from storage.models import RemediationItem
 
 OPEN = ("identified", "planned", "in_progress", "blocked")
@@ -48,6 +48,7 @@ def get_item(session: Session, *, item_id: str) -> RemediationItem | None:
 
 _ITEMS: Table = RemediationItem.__table__  # type: ignore[attr-defined]
 _INSERT_ITEM = insert(_ITEMS)
+_with_defaults = defaults_of(RemediationItem)
 
 
 def insert_item(session: Session, *, values: dict[str, Any]) -> RemediationItem:
@@ -55,26 +56,12 @@ def insert_item(session: Session, *, values: dict[str, Any]) -> RemediationItem:
     loaded: later changes to it are saved as an UPDATE when the session flushes. `values` are its columns;
     those left out take the model's defaults. (The ORM's unit of work would do the same INSERT at several
     times the cost, and creating an item is the hottest write there is.)"""
-    row = {name: factory() for name, factory in _DEFAULT_FACTORIES}  # type: ignore[call-arg]
-    row.update(_DEFAULTS)
-    row.update(values)
+    row = _with_defaults(values)
     session.execute(_INSERT_ITEM, row)
     item = as_loaded(RemediationItem, row)
     make_transient_to_detached(item)
     session.add(item)
     return item
-
-
-# The model's defaults: constants (None, "corrective", …) shared as they are, and factories (the JSON
-# lists) called for each new item.
-_DEFAULTS = {
-    n: f.default
-    for n, f in RemediationItem.model_fields.items()
-    if not f.is_required() and f.default_factory is None
-}
-_DEFAULT_FACTORIES = [
-    (n, f.default_factory) for n, f in RemediationItem.model_fields.items() if f.default_factory is not None
-]
 
 
 def _where(f: ItemFilter) -> list[Any]:

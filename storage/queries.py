@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from storage.db import as_loaded
+from storage.db import as_loaded, defaults_of
 from storage.models import Claim, MessageRef, OutboxMessage, SlackUser, TimelineEvent
 
 # Plain SQL that SQLite (3.35+) and PostgreSQL both speak; a module-level statement is compiled once.
@@ -104,9 +104,14 @@ _INSERT_OUTBOX_ONCE = {
 }
 
 
+_outbox_row = defaults_of(OutboxMessage)
+
+
 def insert_outbox(session: Session, *, values: dict) -> int | None:
-    """Queue one message (an ``outbox`` row) with one INSERT and return its id. With a ``dedupe_key`` the
-    INSERT does nothing when that key was queued before, and this returns None."""
+    """Queue one message (an ``outbox`` row) with one INSERT and return its id; columns left out of
+    `values` take the model's defaults (pending, never attempted). With a ``dedupe_key`` the INSERT does
+    nothing when that key was queued before, and this returns None."""
+    values = _outbox_row(values)
     if values.get("dedupe_key") is None:
         return int(session.execute(_INSERT_OUTBOX, values).scalar_one())
     stmt = _INSERT_OUTBOX_ONCE[session.get_bind().dialect.name]

@@ -124,8 +124,8 @@ def post_daily_digest(deps: Deps, now: datetime, *, render: DigestRenderer) -> P
     with deps.uow() as session:
         if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id):
             return Posted(f"{key} was posted already")
-        msg = outbox.post_message(
+        msg_id = outbox.post_message(
             session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=key
         )
-        assert msg is not None
-        return Posted(f"posted {key}", [msg])
+        assert msg_id is not None
+        return Posted(f"posted {key}", [msg_id])

@@ -234,7 +234,7 @@ def _queue(
         views = [alert_view(a) for a in group]
         if key == "channel_ref":
             text, blocks = render.alert_message(views, to_owner=False)
-            msg = outbox.post_message(
+            msg_id = outbox.post_message(
                 session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
             )
         else:
@@ -244,11 +244,11 @@ def _queue(
             if not any(a.data.get("priority") == "P0" for a in group) and owner in zones:
                 hold = quiet_until(now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends)
             text, blocks = render.alert_message(views, to_owner=True)
-            msg = outbox.send_dm(
+            msg_id = outbox.send_dm(
                 session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, not_before=hold
             )
-        if msg is not None:
-            ids.append(msg)
+        if msg_id is not None:
+            ids.append(msg_id)
     return ids
 
 
@@ -268,7 +268,7 @@ def rerender(session: Session, alert: Alert, *, now: datetime, render: AlertRend
         text, blocks = render.alert_message([alert_view(a) for a in group], to_owner=to_owner)
         if outbox.revise_pending(session, ref=ref, text=text, blocks=blocks):
             continue
-        msg = outbox.update_message(session, now=now, ref=ref, text=text, blocks=blocks)
-        if msg is not None:
-            ids.append(msg)
+        msg_id = outbox.update_message(session, now=now, ref=ref, text=text, blocks=blocks)
+        if msg_id is not None:
+            ids.append(msg_id)
     return ids

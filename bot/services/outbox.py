@@ -54,15 +54,8 @@ def enqueue(
             "payload": payload,
             "channel_key": channel_key or str(payload.get("channel", "")),
             "ref": ref,
-            "status": "pending",
-            "attempts": 0,
             "not_before": not_before or now,
             "created_at": now,
-            "sent_at": None,
-            "lease_until": None,
-            "leased_by": None,
-            "last_error": None,
-            "result": {},
         },
     )
 

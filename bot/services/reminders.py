@@ -74,9 +74,9 @@ def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list
                         now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends
                     )
                 text, blocks = render.due_soon_message(group, now=now)
-                msg = outbox.send_dm(
+                msg_id = outbox.send_dm(
                     session, now=now, user_id=owner, text=text, blocks=blocks, not_before=hold
                 )
-                if msg is not None:
-                    ids.append(msg)
+                if msg_id is not None:
+                    ids.append(msg_id)
     return ids
