@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from itertools import islice
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -36,14 +36,10 @@ def known_users(deps: Deps) -> dict[str, str]:
         for key in (name, real_name):
             if key and key != user_id:
                 known.setdefault(key.lower(), user_id)
-    cursor: str | None = None
     try:
-        for _ in range(USER_PAGES):
-            kwargs: dict[str, Any] = {"limit": 200}
-            if cursor:
-                kwargs["cursor"] = cursor
-            resp = deps.client.users_list(**kwargs)
-            for member in resp.get("members") or []:
+        # The response follows response_metadata.next_cursor itself, one page per iteration.
+        for page in islice(deps.client.users_list(limit=200), USER_PAGES):
+            for member in page.get("members") or []:
                 if member.get("deleted") or member.get("is_bot") or member.get("id") == "USLACKBOT":
                     continue
                 profile = member.get("profile") or {}
@@ -55,9 +51,6 @@ def known_users(deps: Deps) -> dict[str, str]:
                 ):
                     if key:
                         known[str(key).lower()] = str(member["id"])
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
     except Exception as exc:
         log.warning("users.list failed while reading a document's owners: %s", exc)
     return known

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import islice
 
 from sqlalchemy import func, or_, select
 from sqlmodel import col
@@ -58,15 +59,10 @@ def _find_by_name(deps: Deps, name: str) -> str | None:
         ).first()
     if found:
         return str(found)
-    cursor: str | None = None
     try:
-        for _ in range(_LIST_PAGES):
-            resp = (
-                deps.client.users_list(limit=200, cursor=cursor)
-                if cursor
-                else deps.client.users_list(limit=200)
-            )
-            for member in resp.get("members") or []:
+        # The response follows response_metadata.next_cursor itself, one page per iteration.
+        for page in islice(deps.client.users_list(limit=200), _LIST_PAGES):
+            for member in page.get("members") or []:
                 profile = member.get("profile") or {}
                 names = {
                     str(member.get("name") or "").lower(),
@@ -75,9 +71,6 @@ def _find_by_name(deps: Deps, name: str) -> str | None:
                 }
                 if name in names and not member.get("deleted"):
                     return str(member["id"])
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
     except Exception as exc:
         log.warning("users.list failed while looking for @%s: %s", name, exc)
     return None
