@@ -23,6 +23,11 @@ Deliberately stricter than Slack (the project requires these everywhere):
 * see ``tests.fakes.blockkit_limits`` for the Block Kit rules, which reject ``input`` blocks in messages
   and duplicate ``action_id``s anywhere in one message or view.
 
+Every ``blocks`` array and ``view`` the fake receives is also checked by slack_sdk's own models
+(``tests.fakes.sdk_models``), independently of those rules; what they refuse is answered like any invalid
+Block Kit (``invalid_blocks`` / ``invalid_arguments``, the SDK's messages after the rules' own) and kept
+in ``fake.sdk_rejections``.
+
 The workspace starts with two users: the bot (``UBOT``, bot id ``BBOT``) and ``UALICE`` ("alice"),
 the default actor of ``SlackDriver``. Channel ids starting with ``C``/``G`` exist implicitly unless listed
 in ``fake.missing_channels``; the bot is a member unless listed in ``fake.not_in_channels``. User ids
@@ -53,6 +58,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
+from tests.fakes.sdk_models import sdk_message_errors, sdk_view_errors
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -132,6 +138,17 @@ class Call:
     response: dict[str, Any]
     at: float
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class SdkRejection:
+    """A ``blocks`` array or ``view`` that slack_sdk's models refused (``tests.fakes.sdk_models``), whatever
+    the fake's own Block Kit rules made of it. ``method`` is the Web API method, ``response_url`` or
+    ``view_submission_ack``."""
+
+    method: str
+    errors: tuple[str, ...]
+    payload: Any
 
 
 @dataclass
@@ -293,6 +310,7 @@ class FakeSlack:
 
     def _clear_state(self) -> None:
         self._calls: list[Call] = []
+        self._sdk_rejections: list[SdkRejection] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._history: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -496,6 +514,12 @@ class FakeSlack:
         with self._lock:
             return list(self._calls)
 
+    @property
+    def sdk_rejections(self) -> list[SdkRejection]:
+        """Payloads slack_sdk's own models refused, oldest first (each was also answered as invalid)."""
+        with self._lock:
+            return list(self._sdk_rejections)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -594,7 +618,7 @@ class FakeSlack:
                 self.close_view(view_id, clear=action == "clear")
                 return []
             view = (ack or {}).get("view")
-            errors = validate_view(view, "modal")
+            errors = validate_view(view, "modal") + self._sdk_check("view_submission_ack", view)
             if errors:
                 return errors
             assert isinstance(view, dict)
@@ -899,8 +923,16 @@ class FakeSlack:
             raise _SlackError("ratelimited", status=429, headers={"Retry-After": "1"})
         self._buckets[channel_id] = (tokens - 1, now)
 
-    @staticmethod
-    def _check_content(text: Any, blocks: Any, attachments: Any) -> None:
+    def _sdk_check(self, method: str, payload: Any, *, message: bool = False) -> list[str]:
+        """slack_sdk's models on a message's ``blocks`` (``message=True``) or on a view; a refusal is
+        recorded in ``sdk_rejections`` and returned for the answer."""
+        errors = sdk_message_errors(payload) if message else sdk_view_errors(payload)
+        if errors:
+            with self._lock:
+                self._sdk_rejections.append(SdkRejection(method, tuple(errors), copy.deepcopy(payload)))
+        return errors
+
+    def _check_content(self, method: str, text: Any, blocks: Any, attachments: Any) -> None:
         """Slack's content rules for a message, plus the project's fallback-text rule."""
         if blocks is not None and not isinstance(blocks, list):
             raise _SlackError("invalid_blocks_format")
@@ -912,7 +944,7 @@ class FakeSlack:
         if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
             raise _SlackError("msg_too_long")
         if blocks:
-            errors = validate_blocks(blocks, "message")
+            errors = validate_blocks(blocks, "message") + self._sdk_check(method, blocks, message=True)
             if errors:
                 raise _invalid_blocks(errors)
         if (blocks or attachments) and not has_text:
@@ -966,7 +998,7 @@ class FakeSlack:
         self._writable(channel)
         self._rate_limit(channel.id)
         text, blocks, attachments = args.get("text"), args.get("blocks"), args.get("attachments")
-        self._check_content(text, blocks, attachments)
+        self._check_content("chat.postMessage", text, blocks, attachments)
         extra = {
             k: args[k] for k in ("attachments", "metadata", "reply_broadcast") if args.get(k) is not None
         }
@@ -982,7 +1014,7 @@ class FakeSlack:
             raise _SlackError("user_not_found")
         self._writable(channel)
         text, blocks = args.get("text"), args.get("blocks")
-        self._check_content(text, blocks, args.get("attachments"))
+        self._check_content("chat.postEphemeral", text, blocks, args.get("attachments"))
         ts = self._next_ts()
         self._ephemerals.append(
             {
@@ -1005,7 +1037,7 @@ class FakeSlack:
         text = args["text"] if "text" in args else message["text"]
         blocks = args["blocks"] if "blocks" in args else message["blocks"]
         attachments = args["attachments"] if "attachments" in args else message.get("attachments")
-        self._check_content(text, blocks, attachments)
+        self._check_content("chat.update", text, blocks, attachments)
         changes: dict[str, Any] = {"text": text or "", "blocks": blocks or []}
         if attachments is not None:
             changes["attachments"] = attachments
@@ -1080,7 +1112,7 @@ class FakeSlack:
                     blocks = json.loads(blocks)
                 except ValueError as e:
                     raise _SlackError("invalid_blocks_format") from e
-            self._check_content(text, blocks, payload.get("attachments"))
+            self._check_content("response_url", text, blocks, payload.get("attachments"))
             if _flag(payload.get("replace_original")):
                 if original is not None:
                     self._edit(original, {"text": text or "", "blocks": blocks or []})
@@ -1103,12 +1135,11 @@ class FakeSlack:
             raise _SlackError("expired_trigger_id")
         return trigger
 
-    @staticmethod
-    def _view_arg(args: dict[str, Any], surface: str) -> dict[str, Any]:
+    def _view_arg(self, method: str, args: dict[str, Any], surface: str) -> dict[str, Any]:
         view = args.get("view")
         if view is None:
             raise _invalid_view(["is required [json-pointer:/view]"])
-        errors = validate_view(view, surface)
+        errors = validate_view(view, surface) + self._sdk_check(method, view)
         if errors:
             raise _invalid_view(errors)
         return dict(view)
@@ -1145,7 +1176,7 @@ class FakeSlack:
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         trigger = self._take_trigger(args.get("trigger_id"))
-        view = self._view_arg(args, "modal")
+        view = self._view_arg("views.open", args, "modal")
         self._check_external_id(view)
         trigger.used = True
         view_id = self._new_id("V")
@@ -1155,7 +1186,7 @@ class FakeSlack:
 
     def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         trigger = self._take_trigger(args.get("trigger_id"))
-        view = self._view_arg(args, "modal")
+        view = self._view_arg("views.push", args, "modal")
         self._check_external_id(view)
         below = self._views.get(trigger.view_id) if trigger.view_id else None
         view_id = self._new_id("V")
@@ -1183,7 +1214,7 @@ class FakeSlack:
             current = next((v for v in self._views.values() if v["external_id"] == external), None)
         if current is None:
             raise _SlackError("not_found")
-        view = self._view_arg(args, current["type"])
+        view = self._view_arg("views.update", args, current["type"])
         if args.get("hash") and args["hash"] != current["hash"]:
             raise _SlackError("hash_conflict")
         if current["type"] == "modal":
@@ -1202,7 +1233,7 @@ class FakeSlack:
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._user(args.get("user_id"))
-        view = self._view_arg(args, "home")
+        view = self._view_arg("views.publish", args, "home")
         current = self._homes.get(user.id)
         if current is not None and args.get("hash") and args["hash"] != current["hash"]:
             raise _SlackError("hash_conflict")

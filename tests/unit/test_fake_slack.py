@@ -23,7 +23,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from tests.fakes import slack_api
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
+from tests.fakes.sdk_models import sdk_message_errors, sdk_view_errors
 from tests.fakes.signing import (
     SlackDriver,
     checkboxes,
@@ -408,6 +410,239 @@ def test_validate_view_rules() -> None:
     for pointer, view in problems.items():
         errors = validate_view(view, "modal")
         assert any(f"[json-pointer:{pointer}" in e for e in errors), (pointer, errors)
+
+
+# ---- slack_sdk's models as a second check -----------------------------------------------------------
+
+
+def _select(options: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return section("s", accessory={"type": "static_select", "action_id": "s", "options": options, **extra})
+
+
+@pytest.mark.parametrize(
+    ("blocks", "fragment"),
+    [
+        ([section("x" * 3001)], "SectionBlock: text attribute cannot exceed 3000 characters"),
+        ([{"type": "divider"}] * 51, "a message has no more than 50 blocks"),
+        (
+            [{"type": "actions", "elements": [button("a", value="v" * 3001)]}],
+            "ButtonElement: value attribute cannot exceed 2000 characters",
+        ),
+        (
+            [section("s", accessory=button("a", text="t" * 76))],
+            "ButtonElement: text attribute cannot exceed 75 characters",
+        ),
+        (
+            [{"type": "actions", "elements": [button(f"a{i}") for i in range(26)]}],
+            "ActionsBlock: elements attribute cannot exceed 25 elements",
+        ),
+        (
+            [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}],
+            "SectionBlock: fields attribute cannot exceed 10 items",
+        ),
+        (
+            [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
+            "HeaderBlock: text attribute cannot exceed 150 characters",
+        ),
+        (
+            [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}],
+            "ContextBlock: elements attribute cannot exceed 10 elements",
+        ),
+        ([section("s", block_id="b" * 256)], "SectionBlock: block_id cannot exceed 255 characters"),
+        ([_select(_options(101))], "StaticSelectElement: options attribute cannot exceed 100 elements"),
+        # static_select keeps its options as dicts; the check builds the SDK's Option from them
+        ([_select(_options(1, "o" * 76))], "Option: text attribute cannot exceed 75 characters"),
+        ([_select(_options(1, value="v" * 151))], "Option: value attribute cannot exceed 150 characters"),
+        ([{"type": "carousel_of_things"}], "slack_sdk does not know the block type 'carousel_of_things'"),
+        (
+            [{"type": "actions", "elements": [{"type": "fancy_widget", "action_id": "f"}]}],
+            "ActionsBlock did not recognise every item of elements",
+        ),
+        ([{"type": "image", "image_url": "https://e.x/i.png"}], "could not build a 'image' block"),
+    ],
+)
+def test_sdk_models_refuse_what_slack_refuses(blocks: list[dict[str, Any]], fragment: str) -> None:
+    errors = sdk_message_errors(blocks)
+    assert any(fragment in e for e in errors), errors
+    assert all(e.endswith("]") and "[json-pointer:/blocks" in e for e in errors), errors
+
+
+def test_sdk_models_point_at_the_object_that_broke_a_rule() -> None:
+    errors = sdk_message_errors(
+        [section("ok"), {"type": "actions", "elements": [button("a", value="v" * 2001)]}]
+    )
+    assert errors == [
+        "slack_sdk ButtonElement: value attribute cannot exceed 2000 characters "
+        "[json-pointer:/blocks/1/elements/0]"
+    ]
+    confirm = {
+        "title": {"type": "plain_text", "text": "t" * 101},
+        "text": {"type": "mrkdwn", "text": "Sure?"},
+        "confirm": {"type": "plain_text", "text": "Yes"},
+        "deny": {"type": "plain_text", "text": "No"},
+    }
+    nested = sdk_message_errors([section("s", accessory={**button("a"), "confirm": confirm})])
+    assert nested == [
+        "slack_sdk ConfirmObject: title attribute cannot exceed 100 characters "
+        "[json-pointer:/blocks/0/accessory/confirm]"
+    ]
+
+
+def test_sdk_models_accept_the_payloads_slack_accepts() -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "INC-42 SEV1"}},
+        section("*Owner* <@UALICE>", block_id="summary", accessory=button("ack", "Acknowledge", "42")),
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": "*Due*"}, {"type": "plain_text", "text": "Fri"}],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "image", "image_url": "https://e.x/i.png", "alt_text": "i"},
+                {"type": "mrkdwn", "text": "opened 5m ago"},
+            ],
+        },
+        {
+            "type": "actions",
+            "elements": [
+                button("resolve", "Resolve", "v" * 2000),
+                {"type": "overflow", "action_id": "more", "options": _options(3)},
+                {"type": "static_select", "action_id": "sev", "options": _options(100, "o" * 75)},
+                {"type": "datepicker", "action_id": "due", "initial_date": "2024-05-01"},
+            ],
+        },
+        section("x" * 3000),
+        {"type": "divider"},
+    ]
+    assert sdk_message_errors(blocks) == []
+    assert sdk_message_errors([{"type": "divider"}] * 50) == []
+    text_input = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "Title"},
+        "element": {"type": "plain_text_input", "action_id": "v", "max_length": 3000},
+    }
+    assert sdk_view_errors(modal(blocks=[text_input], submit={"type": "plain_text", "text": "Declare"})) == []
+    # The one SDK rule Slack does not apply: a view may have no blocks.
+    assert sdk_view_errors(modal()) == [] and sdk_view_errors({"type": "home", "blocks": []}) == []
+
+
+def test_sdk_models_check_views() -> None:
+    problems = {
+        "View: title must be between 1 and 24 characters": modal("t" * 25),
+        "View: views must contain between 1 and 100 blocks": modal(blocks=[{"type": "divider"}] * 101),
+        "View: private_metadata cannot exceed 3000 characters": modal(private_metadata="m" * 3001),
+        "View: callback_id cannot exceed 255 characters": modal(callback_id="c" * 256),
+        "View: submit cannot exceed 24 characters": modal(submit={"type": "plain_text", "text": "s" * 25}),
+        "View: home view cannot have submit and close": {
+            "type": "home",
+            "blocks": [section("s")],
+            "close": {"type": "plain_text", "text": "Close"},
+        },
+        "SectionBlock: text attribute cannot exceed 3000 characters [json-pointer:/view/blocks/1]": modal(
+            blocks=[section("ok"), section("x" * 3001)]
+        ),
+    }
+    for fragment, view in problems.items():
+        errors = sdk_view_errors(view)
+        assert any(fragment in e for e in errors), (fragment, errors)
+    assert sdk_view_errors("not a view") == ["must be an object [json-pointer:/view]"]
+
+
+@pytest.fixture
+def sdk_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch the fake's hand-written Block Kit rules off, leaving slack_sdk's models as the only check."""
+    monkeypatch.setattr(slack_api, "validate_blocks", lambda blocks, surface: [])
+    monkeypatch.setattr(slack_api, "validate_view", lambda view, surface: [])
+
+
+@pytest.mark.usefixtures("sdk_only")
+def test_fake_answers_an_sdk_refusal_as_slack_answers_invalid_blocks(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    long_value = [{"type": "actions", "elements": [button("a", value="v" * 3001)]}]
+    with pytest.raises(SlackApiError) as bad:
+        client.chat_postMessage(channel="C1", text="fallback", blocks=long_value)
+    assert slack_error(bad) == "invalid_blocks"
+    expected = (
+        "slack_sdk ButtonElement: value attribute cannot exceed 2000 characters "
+        "[json-pointer:/blocks/0/elements/0]"
+    )
+    assert bad.value.response["errors"] == [expected]
+    assert bad.value.response["response_metadata"]["messages"] == [f"[ERROR] {expected}"]
+    assert fake.messages() == []
+
+    ts = client.chat_postMessage(channel="C1", text="fine", blocks=[section("ok")])["ts"]
+    with pytest.raises(SlackApiError) as update:
+        client.chat_update(channel="C1", ts=ts, text="t", blocks=[{"type": "divider"}] * 51)
+    assert slack_error(update) == "invalid_blocks"
+    with pytest.raises(SlackApiError) as ephemeral:
+        client.chat_postEphemeral(channel="C1", user="UALICE", text="t", blocks=[section("x" * 3001)])
+    assert slack_error(ephemeral) == "invalid_blocks"
+    hook = WebhookClient(fake.new_response_url(channel="C1", message_ts=ts))
+    refused = hook.send(text="t", blocks=[section("x" * 3001)], replace_original=True)
+    assert refused.status_code == 400 and json.loads(refused.body)["error"] == "invalid_blocks"
+    assert fake.messages("C1")[0]["blocks"] == [section("ok")]
+
+    rejected = fake.sdk_rejections
+    assert [r.method for r in rejected] == [
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "response_url",
+    ]
+    assert rejected[0].errors == (expected,) and rejected[0].payload == long_value
+    fake.reset()
+    assert fake.sdk_rejections == []
+
+
+@pytest.mark.usefixtures("sdk_only")
+def test_fake_answers_an_sdk_refused_view_as_invalid_arguments(fake: FakeSlack, client: WebClient) -> None:
+    trigger = fake.new_trigger_id()
+    with pytest.raises(SlackApiError) as bad:
+        client.views_open(trigger_id=trigger, view=modal("A title that is too long!"))
+    assert slack_error(bad) == "invalid_arguments"
+    assert bad.value.response["response_metadata"]["messages"] == [
+        "[ERROR] slack_sdk View: title must be between 1 and 24 characters [json-pointer:/view]"
+    ]
+    opened = client.views_open(trigger_id=trigger, view=modal())["view"]
+    for call in (
+        lambda: client.views_update(view_id=opened["id"], view=modal(blocks=[section("x" * 3001)])),
+        lambda: client.views_push(trigger_id=fake.new_trigger_id(view_id=opened["id"]), view=modal("t" * 25)),
+        lambda: client.views_publish(
+            user_id="UALICE",
+            view={"type": "home", "blocks": [], "submit": {"type": "plain_text", "text": "S"}},
+        ),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert slack_error(refused) == "invalid_arguments"
+    ack = {"response_action": "update", "view": modal(private_metadata="m" * 3001)}
+    assert fake.apply_view_ack(opened["id"], ack) == [
+        "slack_sdk View: private_metadata cannot exceed 3000 characters [json-pointer:/view]"
+    ]
+    assert fake.views[opened["id"]]["private_metadata"] == ""
+    assert [r.method for r in fake.sdk_rejections] == [
+        "views.open",
+        "views.update",
+        "views.push",
+        "views.publish",
+        "view_submission_ack",
+    ]
+
+
+def test_both_checks_report_and_a_valid_payload_records_nothing(fake: FakeSlack, client: WebClient) -> None:
+    client.chat_postMessage(channel="C1", text="fine", blocks=[section("ok"), {"type": "divider"}])
+    client.views_open(trigger_id=fake.new_trigger_id(), view=modal(blocks=[section("ok")]))
+    assert fake.sdk_rejections == []
+    with pytest.raises(SlackApiError) as bad:
+        client.chat_postMessage(channel="C1", text="fallback", blocks=[section("x" * 3001)])
+    errors = bad.value.response["errors"]
+    assert errors[0] == "must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
+    assert errors[1:] == [
+        "slack_sdk SectionBlock: text attribute cannot exceed 3000 characters [json-pointer:/blocks/0]"
+    ]
+    assert [r.errors for r in fake.sdk_rejections] == [tuple(errors[1:])]
 
 
 # ---- views -----------------------------------------------------------------------------------------
