@@ -5,11 +5,12 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY storage ./storage
-# A wheel install, not editable: the migrations ship inside the package.
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
+# A wheel install, not editable: the migrations ship inside the package. constraints.txt holds it to the
+# versions the tests passed with.
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
