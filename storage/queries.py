@@ -5,6 +5,7 @@ Feature-specific queries live next to this module (storage/items.py, storage/inc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,11 +82,19 @@ _INSERT_EVENT = insert(_TIMELINE).returning(_TIMELINE.c.id)
 
 
 def timeline(
-    session: Session, *, subject_id: str, limit: int | None = None, newest_first: bool = False
+    session: Session,
+    *,
+    subject_id: str,
+    limit: int | None = None,
+    newest_first: bool = False,
+    kinds: Sequence[str] | None = None,
 ) -> list[TimelineEvent]:
+    """A subject's timeline in the order it happened (or newest first); `kinds` keeps only those kinds."""
     at, pk = col(TimelineEvent.at), col(TimelineEvent.id)
     order = (at.desc(), pk.desc()) if newest_first else (at.asc(), pk.asc())
     stmt = select(TimelineEvent).where(col(TimelineEvent.subject_id) == subject_id).order_by(*order)
+    if kinds is not None:
+        stmt = stmt.where(col(TimelineEvent.kind).in_(kinds))
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

@@ -1,4 +1,5 @@
-"""Who may do what. Pure: the caller says whether the actor is an admin."""
+"""Who may do what. Pure: the caller says whether the actor is an admin. Who may validate an item (four
+eyes) needs its history: `bot.core.four_eyes`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,6 @@ def item_editors_text(owner_id: str | None, reporter_id: str) -> str:
     who = [f"<@{owner_id}> (owner)"] if owner_id else []
     who.append(f"<@{reporter_id}> (reporter)")
     return ", ".join(who) + " or an admin"
-
-
-def may_validate(actor_id: str, *, owner_id: str | None, allow_self_validation: bool) -> bool:
-    """Four eyes: the owner may not validate their own fix unless self-validation is allowed."""
-    return allow_self_validation or actor_id != owner_id
 
 
 def may_run_incident(actor_id: str, *, commander_id: str, is_admin: bool) -> bool:

@@ -10,14 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core import four_eyes
 from bot.core import items as rules
 from bot.core import lifecycle as lc
 from bot.core.errors import Forbidden, NotFound, UserError
 from bot.core.mrkdwn import date, escape, truncate, user
-from bot.core.permissions import item_editors_text, may_change_item, may_validate
+from bot.core.permissions import item_editors_text, may_change_item
 from bot.deps import Deps
 from bot.services import item_messages as notices
 from bot.services.permissions import is_admin
@@ -71,20 +74,48 @@ def get_item(session: Session, item_id: str) -> RemediationItem:
 
 
 def check_can_validate(item: RemediationItem, actor: Actor, settings: Settings) -> None:
-    """Raises unless `actor` may validate `item` now (it is Completed and they are not its owner)."""
+    """Raises unless `actor` may validate `item` now: it is Completed, and they neither owned it since it
+    last entered In Progress nor marked it Completed (four eyes, `bot.core.four_eyes`; the refusal says
+    which). `item` is either in a unit of work (its history is read there) or came from `show_item`."""
     if item.status != lc.COMPLETED:
         raise UserError(f"{item.id} is {lc.LABELS[item.status]}; only a Completed item can be validated.")
-    if not may_validate_item(item, actor, settings):
-        raise Forbidden(
-            f"You own {item.id}, so someone else must validate it (four eyes): "
-            f"{user(item.reporter_id) if item.reporter_id != actor.id else 'a teammate'} for instance."
-        )
-
-
-def may_validate_item(item: RemediationItem, actor: Actor, settings: Settings) -> bool:
-    return may_validate(
-        actor.id, owner_id=item.owner_id, allow_self_validation=settings.allow_self_validation
+    refusal = four_eyes.refusal(
+        item.id,
+        actor.id,
+        owner_id=item.owner_id,
+        reporter_id=item.reporter_id,
+        history=() if settings.allow_self_validation else _validation_history(item),
+        allow_self_validation=settings.allow_self_validation,
     )
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
+# Where `show_item` leaves a Completed item's history (the info dict of its ORM state, which stays with
+# the item when the session closes), so that a command or a button can refuse before opening the form.
+_HISTORY = "four_eyes_history"
+
+
+def validation_history(session: Session, item: RemediationItem) -> list[four_eyes.Entry]:
+    """The entries of `item`'s timeline that the four-eyes rule reads, oldest first."""
+    rows = queries.timeline(session, subject_id=item.id, kinds=four_eyes.KINDS)
+    return [four_eyes.Entry(row.kind, row.actor_id, row.data or {}) for row in rows]
+
+
+def keep_validation_history(session: Session, item: RemediationItem) -> None:
+    """Read a Completed item's history now, for `check_can_validate` once the session is closed."""
+    if item.status == lc.COMPLETED:
+        instance_state(item).info[_HISTORY] = validation_history(session, item)
+
+
+def _validation_history(item: RemediationItem) -> list[four_eyes.Entry]:
+    session = object_session(item)
+    if isinstance(session, Session):
+        return validation_history(session, item)
+    kept: list[four_eyes.Entry] | None = instance_state(item).info.get(_HISTORY)
+    if kept is None:  # a caller's mistake: refusing or allowing without the history would be a guess
+        raise RuntimeError(f"{item.id} was read without its history; read it with show_item")
+    return kept
 
 
 def may_edit(item: RemediationItem, actor: Actor) -> bool:

@@ -35,6 +35,7 @@ from bot.services.item_steps import (
     check_can_validate,
     event,
     get_item,
+    keep_validation_history,
     may_edit,
     reassign,
     recent,
@@ -221,8 +222,11 @@ def create_item(
 
 
 def show_item(deps: Deps, *, item_id: str) -> ItemView:
+    """The item and its newest timeline entries; a Completed one also carries what `check_can_validate`
+    needs, so a command or a button can refuse a validation before opening the form."""
     with deps.uow(readonly=True) as session:
         item = get_item(session, item_id)
+        keep_validation_history(session, item)
         view = ItemView(item, recent(session, item))
         session.expunge_all()  # a read-only unit of work ends in a rollback, which would expire them
     return view

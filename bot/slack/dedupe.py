@@ -17,20 +17,37 @@ modal answered with field errors is submitted again, corrected, under the same v
 `view_key`: the view id) is claimed by `claiming` inside the unit of work that makes the change, and only
 if it commits. A listener asks `seen` first to answer a repeat quietly; two copies racing each other meet
 at the claim, where the second rolls back with `AlreadyDone`.
+
+Slash commands carry a ``trigger_id``, unique to one invocation and the same in every delivery of it (Slack
+does not retry a command, but a proxy or an attacker may deliver it again). `command_once` wraps the
+router's dispatch, so every command gets this without asking: a delivery whose ``command:<trigger_id>`` is
+claimed already is answered "already done" and not acted on. Otherwise, while the command runs, each unit
+of work that writes anything but a cache claims the key just before it commits, in that same transaction;
+a copy that lost the race rolls back with `AlreadyDone` and is answered the same way. A command that writes
+nothing is not claimed (a replay of `list` lists again), except one that answered by opening a form: its
+key is claimed afterwards, so a replay answers "already done" instead of failing on a used trigger.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.request import BoltRequest
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, UOWTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from bot.core.errors import AlreadyDone
 from bot.deps import Deps
+from bot.slack.router import Reply
 from storage import queries
 from storage.models import Claim
 
@@ -96,3 +113,91 @@ def claiming(key: str | None, now: datetime, *, then: Any = None) -> Any:
             then(session, view)
 
     return after
+
+
+# --- slash commands ------------------------------------------------------------------------------------
+
+REPEATED_COMMAND = "Already done: this command reached me more than once, and I acted on it the first time."
+CACHES = frozenset({"slack_user"})  # tables a command may fill without changing anything (users.info)
+
+
+@dataclass
+class _Acting:
+    """The command being handled in this thread, and this delivery's mark on its claim."""
+
+    deps: Deps
+    key: str
+    mark: str
+    claimed: bool = False
+
+
+_acting: ContextVar[_Acting | None] = ContextVar("remediate_acting_command", default=None)
+_WRITES = "command_writes"  # Session.info: the tables this unit of work wrote while a command ran
+
+
+def command_key(trigger_id: str | None) -> str | None:
+    return f"command:{trigger_id}"[:KEY_MAX] if trigger_id else None
+
+
+def command_once(deps: Deps, trigger_id: str | None, dispatch: Callable[[], Reply | None]) -> Reply | None:
+    """`dispatch()` (the router handling one slash command) once per `trigger_id`; a repeated delivery
+    gets a short "already done" instead (see the module docstring)."""
+    key = command_key(trigger_id)
+    if key is None:
+        return dispatch()
+    if seen(deps, key):
+        log.info("answered a repeated delivery of a slash command without acting")
+        return Reply(REPEATED_COMMAND)
+    acting = _Acting(deps, key, mark=f"{deps.worker_id[:40]}:{uuid.uuid4().hex[:16]}")
+    token = _acting.set(acting)
+    try:
+        reply = dispatch()
+    except AlreadyDone as done:
+        if done.key != key:
+            raise
+        log.info("a repeated delivery of a slash command lost the race to the first and was rolled back")
+        return Reply(REPEATED_COMMAND)
+    finally:
+        _acting.reset(token)
+    if reply is None and not acting.claimed:  # it answered by opening a form: the trigger is used now
+        claim_once(deps, key)
+    return reply
+
+
+def _writes(session: OrmSession) -> set[str]:
+    return session.info.setdefault(_WRITES, set())  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    """Core INSERT/UPDATE/DELETE run through the session (the timeline, the outbox, new items)."""
+    if _acting.get() is not None and (state.is_insert or state.is_update or state.is_delete):
+        table = getattr(state.statement, "table", None)
+        _writes(state.session).add(str(getattr(table, "name", "?")))
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    """Rows the ORM is about to write."""
+    if _acting.get() is not None:
+        rows = (*session.new, *session.dirty, *session.deleted)
+        _writes(session).update(str(getattr(obj, "__tablename__", "?")) for obj in rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _claim_command(session: Session) -> None:
+    """Claim the running command's key in this unit of work when it changed anything; AlreadyDone (which
+    rolls it back) when another delivery of the command holds the key."""
+    acting = _acting.get()
+    if acting is None or session.in_nested_transaction():  # a savepoint's release is no commit
+        return
+    session.flush()
+    if not _writes(session) - CACHES:
+        return
+    claim = session.get(Claim, acting.key)
+    if claim is None and queries.try_claim(session, key=acting.key, now=acting.deps.now(), owner=acting.mark):
+        acting.claimed = True
+        return
+    claim = claim or session.get(Claim, acting.key)  # lost a race at the key: the winner has it
+    if claim is None or claim.owner != acting.mark:  # not this delivery's own earlier unit of work
+        raise AlreadyDone(acting.key, claim.owner if claim else "")

@@ -1,4 +1,5 @@
-"""What every slash-command listener does: build the context, route, ack with the reply, count it."""
+"""What every slash-command listener does: build the context, route (once per trigger_id, `bot.slack.dedupe`),
+ack with the reply, count it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.slack import dedupe
 from bot.slack.router import CommandContext, SubcommandRouter
 
 
@@ -27,7 +29,7 @@ def handle_command(
         trigger_id=command.get("trigger_id"),
         response_url=command.get("response_url"),
     )
-    reply = router.dispatch(ctx)
+    reply = dedupe.command_once(deps, ctx.trigger_id, lambda: router.dispatch(ctx))
     known = router.resolve(sub)
     outcome = "refused" if reply is not None and reply.refused else "ok"
     deps.metrics.commands.labels(
