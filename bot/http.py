@@ -17,7 +17,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.deps import Deps
 from bot.logs import new_request_id
-from storage.db import ping
+from storage.db import ping, writes_accepted
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,11 @@ def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True) -> WsgiApp:
                 return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
             return handler(environ, start_response)
         if path == "/healthz":
-            if ping(deps.engine):
-                return _plain(start_response, "200 OK", b"ok\n")
-            return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
+            if not ping(deps.engine):
+                return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
+            if not writes_accepted(deps.engine):  # a full disk, a read-only database (`storage.db`)
+                return _plain(start_response, "503 Service Unavailable", b"database not accepting writes\n")
+            return _plain(start_response, "200 OK", b"ok\n")
         if path == "/metrics":
             body = deps.metrics.render()
             start_response(

@@ -15,14 +15,15 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.slack import dedupe
+from bot.slack import dedupe, response_urls
 from bot.slack.listeners import register_listeners
 from bot.slack.notifier import TRANSIENT_ERRORS
-from bot.slack.observability import ObservedApp
+from bot.slack.observability import ObservedApp, command_label
+from bot.slack.response_urls import Responder, slack_response_url
 from bot.slack.text import storable
+from storage.db import write_refusal
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ def create_app(deps: Deps) -> App:
     app = ObservedApp(
         metrics=deps.metrics,
         activity=deps.activity,
+        late_failure=_late_form_failure(deps),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=deps.client,
         authorize=BotIdentity(deps).as_authorize(),
@@ -52,21 +54,33 @@ class Gate(Middleware):
     function middleware through argument injection, which costs more than what these checks do):
 
     1. the listener's client is one that counts and logs its Slack calls;
-    2. the workspace guard: with SLACK_TEAM_ID set, requests from any other workspace are refused;
-    3. every listener reads the payload made storable (no NUL or lone surrogate reaches the database);
-    4. a repeated delivery of an event is answered and dropped (`bot.slack.dedupe`).
+    2. the request's response URL is kept only when it is Slack's (`bot.slack.response_urls`), and
+       ``respond()`` answers on it within the request's time;
+    3. the workspace guard: with SLACK_TEAM_ID set, requests from any other workspace are refused;
+    4. every listener reads the payload made storable (no NUL or lone surrogate reaches the database);
+    5. a repeated delivery of an event is answered and dropped (`bot.slack.dedupe`).
+
+    Bolt runs it after its own signature check: a request that reaches it was verified (or came over the
+    Socket Mode connection, which is authenticated), and it marks the context so (``verified``).
     """
 
     def __init__(self, app: ObservedApp, deps: Deps):
         self.app = app
         self.deps = deps
         self.team_id = deps.settings.slack_team_id
+        self.api_url = deps.settings.slack_api_url
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         context, body = req.context, req.body
+        context["verified"] = True
         context["client"] = self.app.listener_client(context.client)
+        url = slack_response_url(context.response_url, api_url=self.api_url)
+        if url is None and context.response_url:
+            log.warning("dropped a response_url that is not Slack's")
+        context["response_url"] = url
+        context["respond"] = Responder(url)
         if self.team_id:
             refused = _foreign_workspace(self.team_id, context, body)
             if refused is not None:
@@ -129,11 +143,30 @@ class BotIdentity:
 
 
 def _error_handler(deps: Deps) -> Any:
+    api_url = deps.settings.slack_api_url
+
     def handle(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
+        if not request.context.get("verified"):
+            # Bolt failed before its signature check passed (a malformed timestamp or signature): nothing
+            # of the body is trusted, so nothing of it is answered, counted or logged.
+            request.context["outcome"] = "unauthorized"
+            log.warning("refused a request that could not be verified ref=%s: %s", ref, type(error).__name__)
+            return BoltResponse(status=401, body="")
         kind = body.get("type") or body.get("command")
         unavailable = slack_unavailable(error)
-        if unavailable is None:
+        refusal = write_refusal(error)
+        if refusal is not None:
+            # A full disk or a read-only database: an outage of ours, said plainly, no traceback.
+            request.context["outcome"] = "error"
+            log.warning(
+                "could not save (database not accepting writes) ref=%s type=%s: %s", ref, kind, refusal
+            )
+            message = (
+                f":floppy_disk: Sorry, I could not save: the database is not accepting writes right now "
+                f"(reference `{ref}`). Nothing was changed; try again in a few minutes."
+            )
+        elif unavailable is None:
             request.context["outcome"] = "error"
             log.error("unhandled error ref=%s type=%s", ref, kind, exc_info=error)
             message = (
@@ -148,12 +181,11 @@ def _error_handler(deps: Deps) -> Any:
             # Slack's Web API is down, slow or limiting us (an outage, not a bug): say so, no traceback.
             request.context["outcome"] = "error"
             log.warning("slack unavailable ref=%s type=%s: %s", ref, kind, unavailable)
-            message = (
-                f":hourglass: Slack did not answer me in time (`{unavailable}`, reference `{ref}`), so that "
-                "could not be finished. Try again in a minute."
-            )
+            message = slack_unavailable_message(unavailable, ref)
         if body.get("command"):
-            deps.metrics.commands.labels(command=body["command"], subcommand="?", outcome="error").inc()
+            deps.metrics.commands.labels(
+                command=command_label(body["command"]), subcommand="?", outcome="error"
+            ).inc()
             payload: dict[str, Any] = {"response_type": "ephemeral", "text": message}
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
@@ -170,21 +202,45 @@ def _error_handler(deps: Deps) -> Any:
                 return BoltResponse(
                     status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
                 )
-        if isinstance(body.get("response_url"), str):  # a button in a message: tell the presser alone
-            _tell_privately(body["response_url"], message)
+        # A button in a message: tell the presser alone (on the response URL the gate kept: Slack's only).
+        _tell_privately(request.context.get("response_url"), message, api_url=api_url)
         # Events and actions: answer 200 so Slack does not retry into the same error.
         return BoltResponse(status=200, body="")
 
     return handle
 
 
-def _tell_privately(response_url: str, text: str) -> None:
-    try:
-        WebhookClient(response_url, timeout=3).send(
-            text=text, response_type="ephemeral", replace_original=False
-        )
-    except Exception as exc:  # the answer is a courtesy; the log line above has the error
-        log.info("could not answer on the response URL: %s", exc)
+def slack_unavailable_message(reason: str, ref: str) -> str:
+    return (
+        f":hourglass: Slack did not answer me in time (`{reason}`, reference `{ref}`), so that "
+        "could not be finished. Try again in a minute."
+    )
+
+
+def _tell_privately(response_url: Any, text: str, *, api_url: str) -> None:
+    response_urls.send(
+        response_url, api_url=api_url, text=text, response_type="ephemeral", replace_original=False
+    )
+
+
+def _late_form_failure(deps: Deps) -> Any:
+    """What happens when a form left to open after the request's answer (`bot.deps.FORM_WAIT`) fails:
+    the person is told on the request's response URL, if it has one that is Slack's."""
+    api_url = deps.settings.slack_api_url
+
+    def failed(request: BoltRequest, method: str, error: BaseException) -> None:
+        ref = uuid.uuid4().hex[:8]
+        reason = slack_unavailable(error) or type(error).__name__
+        log.warning("%s failed after the request was answered ref=%s: %s", method, ref, reason)
+        if request.context.get("verified"):
+            _tell_privately(
+                request.context.get("response_url"),
+                f":hourglass: The form did not open: Slack was too slow (`{reason}`, reference `{ref}`). "
+                "Try again in a minute.",
+                api_url=api_url,
+            )
+
+    return failed
 
 
 # Slack's answers that mean "not now" rather than "never": an outage, a rate limit, a slow answer.

@@ -4,8 +4,8 @@ A card lives in an ephemeral command reply (redrawn through its response URL), i
 (redrawn with ``chat.update`` queued in the same transaction as the change), in a modal (``views.update``)
 or on the Home tab (republished). Modals opened from a card carry its surface in ``private_metadata``,
 sealed (`seal`): a submission whose surface was not written by this app for that very item (`unseal`)
-redraws nothing, so a form can never be made to overwrite another message, modal or Home tab, or to post
-to a URL that is not Slack's.
+redraws nothing, so a form can never be made to overwrite another message, modal or Home tab; and a
+response URL is used only when it is Slack's (`bot.slack.response_urls`), wherever it came from.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -28,6 +27,7 @@ from bot.slack.blocks.item_lists import home_view
 from bot.slack.blocks.items import card_modal, card_text, item_card
 from bot.slack.blocks.replies import notice_modal, section
 from bot.slack.ids import View
+from bot.slack.response_urls import Responder, slack_response_url
 from storage import queries
 
 log = logging.getLogger(__name__)
@@ -131,8 +131,9 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
     """After the change committed: redraw the card on surfaces that cannot be updated through the outbox."""
     now = deps.now()
     try:
-        if surface.kind == "ephemeral" and surface.response_url:
-            WebhookClient(surface.response_url, timeout=5).send(
+        response_url = slack_response_url(surface.response_url, api_url=deps.settings.slack_api_url)
+        if surface.kind == "ephemeral" and response_url:
+            Responder(response_url)(
                 replace_original=True,
                 text=card_text(view.item),
                 blocks=card_blocks(view, now, notice=notice),

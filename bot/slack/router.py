@@ -33,7 +33,7 @@ class CommandContext:
     channel_id: str
     team_id: str
     trigger_id: str | None
-    response_url: str | None
+    response_url: str | None  # only ever Slack's (`bot.slack.response_urls`); None for anything else
 
     def argv(self) -> list[str]:
         """The arguments split like a shell would, quotes kept together (“smart quotes” too)."""

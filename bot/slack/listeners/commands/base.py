@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.slack import dedupe
+from bot.slack.response_urls import slack_response_url
 from bot.slack.router import CommandContext, SubcommandRouter
 
 
@@ -27,7 +28,7 @@ def handle_command(
         channel_id=command.get("channel_id", ""),
         team_id=command.get("team_id", ""),
         trigger_id=command.get("trigger_id"),
-        response_url=command.get("response_url"),
+        response_url=slack_response_url(command.get("response_url"), api_url=deps.settings.slack_api_url),
     )
     reply = dedupe.command_once(deps, ctx.trigger_id, lambda: router.dispatch(ctx))
     known = router.resolve(sub)
