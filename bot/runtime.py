@@ -15,7 +15,7 @@ from bot.deps import Deps, make_web_client
 from bot.http import HttpServer, make_wsgi_app
 from bot.metrics import Metrics
 from bot.slack.app import create_app
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import Notifier, quiet_hours_of
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -55,6 +55,7 @@ def build_notifier(deps: Deps) -> Notifier:
         metrics=deps.metrics,
         lease=timedelta(seconds=deps.settings.outbox_lease_seconds),
         activity=deps.activity,
+        quiet_hours=quiet_hours_of(deps.settings),
     )
 
 

@@ -53,6 +53,33 @@ def is_claimed(session: Session, *, key: str) -> bool:
     return session.get(Claim, key) is not None
 
 
+FIRST_START = "bot:first-start"  # a claim that is never trimmed: its claimed_at is the instant
+
+
+def first_start(session: Session) -> datetime | None:
+    """When the bot first started (as `record_first_start` wrote it), or None before it ever has."""
+    row = session.get(Claim, FIRST_START)
+    return None if row is None else row.claimed_at
+
+
+def record_first_start(session: Session, *, now: datetime, owner: str = "") -> datetime:
+    """Record once, for good, that the bot first started at `now`, and return the instant recorded (an
+    earlier start's, when there was one). A database that already holds work from before this record
+    existed (claims, queued messages) dates it from the earliest of those instead."""
+    found = first_start(session)
+    if found is not None:
+        return found
+    earliest = [
+        session.execute(select(func.min(col(Claim.claimed_at)))).scalar_one_or_none(),
+        session.execute(select(func.min(col(OutboxMessage.created_at)))).scalar_one_or_none(),
+    ]
+    at = min([now, *(t for t in earliest if t is not None)])
+    if try_claim(session, key=FIRST_START, now=at, owner=owner):
+        return at
+    found = first_start(session)  # another replica recorded it first
+    return found if found is not None else at
+
+
 def add_event(
     session: Session,
     *,
@@ -192,6 +219,16 @@ def release_lease(session: Session, *, message_id: int, worker: str) -> None:
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.leased_by == worker)  # type: ignore[arg-type]
         .values(lease_until=None, leased_by=None)
+    )
+
+
+def hold_outbox(session: Session, *, message_ids: list[int], worker: str, until: datetime) -> None:
+    """Put `worker`'s leased messages back to wait until `until` (a DM held for quiet hours), releasing the
+    lease: no attempt is counted, and until then they stay pending, to be revised or sent."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.leased_by == worker)  # type: ignore[union-attr,arg-type]
+        .values(not_before=until, lease_until=None, leased_by=None)
     )
 
 

@@ -13,6 +13,7 @@ Accepted forms (``now`` and the time zone are parameters; the result is an aware
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,10 @@ from bot.core.durations import parse_duration
 from bot.core.errors import UserError
 
 END_OF_DAY = time(17, 0)  # a day given without a time means the end of its working day
+DUE_SOON = timedelta(hours=24)  # "due soon": a deadline at most this far ahead
+# Instants have microsecond resolution (Python, PostgreSQL, and SQLite as SQLAlchemy stores them), so the
+# first instant after `t` is `t + TICK`: "up to and including t" is "before t + TICK".
+TICK = timedelta(microseconds=1)
 DEADLINE_FORMS = "2025-09-09T11:45, 2025-09-09, today 17:00, tomorrow, +4h, +3d, friday 12:00"
 
 _WEEKDAYS = {
@@ -45,6 +50,29 @@ _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _RELATIVE = re.compile(
     r"^(?:\+|in\s+)(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$"
 )
+
+
+@dataclass(frozen=True)
+class DueWindow:
+    """Deadlines from `start` to `end`, both ends included, as every clock of the bot counts them."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, deadline: object) -> bool:
+        return isinstance(deadline, datetime) and self.start <= deadline <= self.end
+
+    @property
+    def end_exclusive(self) -> datetime:
+        """The first instant after the window: the `before` of a storage filter's [from, before) range."""
+        return self.end + TICK
+
+
+def due_soon_window(now: datetime) -> DueWindow:
+    """The due-soon window at `now`: deadlines from `now` to `now + DUE_SOON`, both included, so a deadline
+    exactly 24 h ahead is due soon on this sweep, not the next. The digest, the due-soon DMs, the status
+    view and the Home tab all count it this way. (A deadline before `now` is overdue instead.)"""
+    return DueWindow(now, now + DUE_SOON)
 
 
 def parse_deadline(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
+from bot.core.deadlines import due_soon_window
 from bot.core.durations import PRIORITIES, format_duration
 
-DUE_SOON = timedelta(hours=24)
 STALE_AFTER = timedelta(hours=48)
 
 T = TypeVar("T")
@@ -116,7 +116,7 @@ def risk_reasons(item: DigestItem, now: datetime) -> tuple[str, ...]:
         reasons.append(f"blocked: {item.status_reason}" if item.status_reason else "blocked")
     if item.deadline < now:
         reasons.append(f"overdue by {format_duration(now - item.deadline)}")
-    elif item.deadline < now + DUE_SOON:
+    elif item.deadline in due_soon_window(now):
         last = item.last_progress_at
         if last is None or last < now - STALE_AFTER:
             reasons.append(f"due in {format_duration(item.deadline - now)} with no progress note in 48 h")

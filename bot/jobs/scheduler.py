@@ -2,7 +2,9 @@
 
 Jobs claim their period in the database, so every replica may run a scheduler: the first to claim a period
 does the work, the others find it claimed. After downtime, the interval jobs run at start and the cron
-jobs (digest, weekly report) run once if their last slot is still within its catch-up window.
+jobs (digest, weekly report) run once if their last slot is still within its catch-up window and came after
+the bot's first start (recorded once, for good, by the first scheduler to start): a new install never posts
+a digest or a report for a time before it existed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.deps import Deps
 from bot.jobs.registry import JOBS, JobResult, JobSpec
+from storage import queries
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,33 @@ def _safe_run(deps: Deps, spec: JobSpec) -> None:
         run_job(deps, spec)
     except Exception:  # already logged with its trace by run_job; the scheduler keeps going
         return
+
+
+def first_start(deps: Deps, started: datetime) -> datetime:
+    """When the bot first started: `started` (this start) unless an earlier start was recorded."""
+    with deps.uow() as session:
+        return queries.record_first_start(session, now=started, owner=deps.worker_id)
+
+
+def _catch_up(deps: Deps, spec: JobSpec, slot: datetime, started: datetime) -> None:
+    """Run the cron job whose `slot` was missed while the bot was down, unless the bot did not exist yet."""
+    first = first_start(deps, started)  # a failure is logged by the scheduler, with its trace
+    if slot < first:
+        log.info(
+            "%s: the %s slot came before the bot's first start (%s); not caught up",
+            spec.name,
+            slot.isoformat(),
+            first.isoformat(),
+        )
+        return
+    _safe_run(deps, spec)
+
+
+def _record_first_start(deps: Deps, started: datetime) -> None:
+    try:
+        first_start(deps, started)
+    except Exception:  # the catch-ups record it too, and so does any later start
+        log.exception("could not record the bot's first start")
 
 
 def missed_slot(spec: JobSpec, deps: Deps, now: datetime) -> datetime | None:
@@ -80,7 +110,8 @@ def _warm_up() -> None:
 def build_scheduler(deps: Deps) -> BackgroundScheduler:
     """Every job on its trigger (coalesced: one run for any number of missed fires, however late within
     its catch-up window), plus a run at start for the interval jobs and for any cron slot missed while the
-    bot was down. A job never runs twice at once in a process (max_instances 1)."""
+    bot was down (after its first start, which a job at start records). A job never runs twice at once in
+    a process (max_instances 1)."""
     scheduler = BackgroundScheduler(
         timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3 * 3600}
     )
@@ -95,14 +126,23 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
             name=spec.name,
             misfire_grace_time=int(spec.catch_up.total_seconds()),
         )
-        if not isinstance(trigger, CronTrigger) or missed_slot(spec, deps, now):
+        slot = missed_slot(spec, deps, now) if isinstance(trigger, CronTrigger) else None
+        if not isinstance(trigger, CronTrigger) or slot is not None:
             scheduler.add_job(
-                _safe_run,
+                _safe_run if slot is None else _catch_up,
                 trigger="date",
                 run_date=now + timedelta(seconds=5),
-                args=(deps, spec),
+                args=(deps, spec) if slot is None else (deps, spec, slot, now),
                 id=f"{spec.name}-catch-up",
                 name=f"{spec.name} (catch-up at start)",
             )
+    scheduler.add_job(
+        _record_first_start,
+        trigger="date",
+        run_date=now,
+        args=(deps, now),
+        id="first-start",
+        name="first start",
+    )
     scheduler.add_job(_warm_up, trigger="date", run_date=now, id="warm-up", name="chart warm-up")
     return scheduler

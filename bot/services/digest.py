@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.core.digest import DUE_SOON, STALE_AFTER, Digest, DigestIncident, DigestItem, compose_digest
+from bot.core.deadlines import due_soon_window
+from bot.core.digest import STALE_AFTER, Digest, DigestIncident, DigestItem, compose_digest
 from bot.core.escalation import OPEN_STATUSES
 from bot.deps import Deps
 from bot.services import outbox
@@ -66,14 +67,24 @@ def gather(session: Session, *, now: datetime, day_start: datetime) -> Digest:
     completed, completed_total = reports.completed_between(
         session, start=day_start, end=now + timedelta(seconds=1), limit=FETCH
     )
+    # Storage filters take [from, before) ranges: `end_exclusive` keeps the window's own end in it.
+    soon = due_soon_window(now)
     risky, risky_total = item_store.at_risk(
-        session, now=now, due_before=now + DUE_SOON, quiet_since=now - STALE_AFTER, limit=FETCH
+        session, now=now, due_before=soon.end_exclusive, quiet_since=now - STALE_AFTER, limit=FETCH
     )
     steady, steady_total = reports.on_track(
-        session, now=now, statuses=OPEN_STATUSES, due_soon=DUE_SOON, stale_after=STALE_AFTER, limit=FETCH
+        session,
+        now=now,
+        statuses=OPEN_STATUSES,
+        due_soon=soon.end_exclusive - now,
+        stale_after=STALE_AFTER,
+        limit=FETCH,
     )
     due_soon = item_store.count_items(
-        session, where=ItemFilter(statuses=OPEN_STATUSES, deadline_from=now, deadline_before=now + DUE_SOON)
+        session,
+        where=ItemFilter(
+            statuses=OPEN_STATUSES, deadline_from=soon.start, deadline_before=soon.end_exclusive
+        ),
     )
     overdue = item_store.count_by_priority(
         session, where=ItemFilter(statuses=OPEN_STATUSES, deadline_before=now)

@@ -6,8 +6,8 @@ constraint makes each fire once, even with several replicas — and queues the m
 
 - the incident channel: one post per alert mentioning the owner and the people of every level up to it,
   or, when a sweep finds more than GROUP_AFTER alerts of one level (after an outage), one grouped post;
-- the owner: one DM per alert, or one DM listing all of them when there are more than GROUP_AFTER; DMs
-  wait for the end of the owner's quiet hours unless they concern a P0.
+- the owner: one DM per alert, or one DM listing all of them when there are more than GROUP_AFTER; queued
+  as notices (they wait for the end of the owner's quiet hours) unless they concern a P0.
 
 Block Kit comes from the Slack layer through the `render` argument (services never import it).
 """
@@ -35,10 +35,9 @@ from bot.core.escalation import (
     required_actions,
 )
 from bot.core.impact import mrr_at_risk
-from bot.core.quiet_hours import quiet_until
+from bot.core.quiet_hours import is_page
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.users import cached_timezones
 from storage import alerts as alert_store
 from storage import reports
 from storage.models import Alert
@@ -137,9 +136,6 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
             plans.append(_Plan(row, levels, fired, snooze))
     if not plans:
         return []
-    # Time zones come from the cache (no Slack calls in a job); never looked up inside the transaction.
-    zones = cached_timezones(deps, sorted({p.row.owner_id for p in plans if p.row.owner_id}))
-
     facts = [fact for plan in plans for fact in _facts(plan, deps=deps, now=now)]
     _assign_refs(facts, now=now)
     ids: list[int] = []
@@ -152,8 +148,8 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
         )
         if not new:
             return []
-        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=render, zones=zones)
-        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=render, zones=zones)
+        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=render)
+        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=render)
     for a in new:
         deps.metrics.escalations.labels(kind=KIND, level=str(a.level)).inc()
     log.info("escalations: fired %d alert(s) for %d item(s)", len(new), len({a.subject_id for a in new}))
@@ -220,7 +216,6 @@ def _queue(
     deps: Deps,
     now: datetime,
     render: AlertRenderer,
-    zones: dict[str, Any],
 ) -> list[int]:
     """One message per ref (`channel_ref`: posts, lowest level first; `dm_ref`: DMs to owners)."""
     settings = deps.settings
@@ -239,13 +234,10 @@ def _queue(
             )
         else:
             owner = group[0].data["owner_id"]
-            # P0 pages are never held; anything else waits for the end of the owner's quiet hours.
-            hold = None
-            if not any(a.data.get("priority") == "P0" for a in group) and owner in zones:
-                hold = quiet_until(now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends)
+            page = is_page(a.data.get("priority", "") for a in group)
             text, blocks = render.alert_message(views, to_owner=True)
             msg_id = outbox.send_dm(
-                session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, not_before=hold
+                session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, notice=not page
             )
         if msg_id is not None:
             ids.append(msg_id)

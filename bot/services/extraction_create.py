@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.core import items as rules
 from bot.core.errors import UserError
 from bot.core.mrkdwn import truncate
+from bot.core.quiet_hours import is_page
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.extraction import GONE, Row
@@ -134,4 +135,5 @@ def _queue_owner_dms(
             text=text,
             blocks=blocks,
             dedupe_key=f"extract-owner:{draft.id}:{owner_id}",
+            notice=not is_page(i.priority for i in owned),
         )

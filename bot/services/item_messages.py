@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.core.quiet_hours import is_page
 from bot.services import outbox
 from bot.slack.blocks.item_text import notice
 from storage.models import RemediationItem
@@ -26,6 +27,8 @@ def notify(
     sent = 0
     for user_id in dict.fromkeys(u for u in to if u and u != actor_id and not u.startswith("S")):
         text, blocks = notice(item, headline, now)
-        outbox.send_dm(session, now=now, user_id=user_id, text=text, blocks=blocks)
+        outbox.send_dm(
+            session, now=now, user_id=user_id, text=text, blocks=blocks, notice=not is_page([item.priority])
+        )
         sent += 1
     return sent

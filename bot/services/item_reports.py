@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import lifecycle as lc
+from bot.core.deadlines import due_soon_window
 from bot.deps import Deps
 from storage import items as store
 from storage.items import ItemFilter
 from storage.models import RemediationItem
 
 UPCOMING = timedelta(days=7)  # `list upcoming` and the status view's upcoming section
-DUE_SOON = timedelta(hours=24)
 QUIET_FOR = timedelta(hours=48)  # due soon with no progress for this long: at risk
 SCOPES = ("open", "mine", "overdue", "upcoming", "blocked", "completed", "all")
 
@@ -88,12 +88,15 @@ def status_board(
             session, start=day_start, end=now + timedelta(seconds=1), limit=limit
         )
         wip = _section(session, ItemFilter(statuses=(lc.IN_PROGRESS,)), limit)
+        soon = due_soon_window(now)
         risky, risky_total = store.at_risk(
-            session, now=now, due_before=now + DUE_SOON, quiet_since=now - QUIET_FOR, limit=limit
+            session, now=now, due_before=soon.end_exclusive, quiet_since=now - QUIET_FOR, limit=limit
         )
         due_soon = store.count_items(
             session,
-            where=ItemFilter(statuses=lc.OPEN_STATUSES, deadline_from=now, deadline_before=now + DUE_SOON),
+            where=ItemFilter(
+                statuses=lc.OPEN_STATUSES, deadline_from=soon.start, deadline_before=soon.end_exclusive
+            ),
         )
         overdue_counts = store.count_by_priority(
             session, where=ItemFilter(statuses=lc.OPEN_STATUSES, deadline_before=now)
@@ -132,13 +135,16 @@ class HomeData:
 
 def home_data(deps: Deps, *, user_id: str, limit: int = 8) -> HomeData:
     now = deps.now()
+    soon = due_soon_window(now)
     with deps.uow(readonly=True) as session:
         mine = ItemFilter(statuses=lc.OPEN_STATUSES, owner_id=user_id)
         data = HomeData(
             user_id=user_id,
             overdue=_section(session, _with(mine, deadline_before=now), limit),
-            due_soon=_section(session, _with(mine, deadline_from=now, deadline_before=now + DUE_SOON), limit),
-            later=_section(session, _with(mine, deadline_from=now + DUE_SOON), limit),
+            due_soon=_section(
+                session, _with(mine, deadline_from=soon.start, deadline_before=soon.end_exclusive), limit
+            ),
+            later=_section(session, _with(mine, deadline_from=soon.end_exclusive), limit),
             to_validate=_section(
                 session,
                 ItemFilter(statuses=(lc.COMPLETED,), reporter_id=user_id, not_owner_id=user_id),

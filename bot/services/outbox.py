@@ -22,6 +22,7 @@ from storage import queries
 from storage.models import OutboxMessage
 
 REQUEST_ID_KEY = "_request_id"
+NOTICE_KEY = "_notice"  # a DM the sender holds during its recipient's quiet hours (removed before sending)
 
 
 def enqueue(
@@ -72,8 +73,10 @@ def post_message(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     unfurl: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> int | None:
-    """Queue ``chat.postMessage``. `text` is the fallback shown in notifications; always give it."""
+    """Queue ``chat.postMessage``. `text` is the fallback shown in notifications; always give it. `extra`:
+    keys for the sender (named ``_…``), removed before the call."""
     if not text:
         raise ValueError("every message needs fallback text")
     payload: dict[str, Any] = {
@@ -81,6 +84,7 @@ def post_message(
         "text": text,
         "unfurl_links": unfurl,
         "unfurl_media": unfurl,
+        **(extra or {}),
     }
     if blocks:
         payload["blocks"] = blocks
@@ -107,8 +111,14 @@ def send_dm(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     ref: str | None = None,
+    notice: bool = False,
 ) -> int | None:
-    """Queue a direct message (``chat.postMessage`` to the user id opens the DM)."""
+    """Queue a direct message (``chat.postMessage`` to the user id opens the DM).
+
+    `notice=True` for what a person is told about their work (assignments, reminders, escalations, ...):
+    the sender holds it while the recipient's quiet hours last (`bot.core.quiet_hours`). Pages (the on-call
+    page, anything about a P0: see `quiet_hours.is_page`) and answers to what the recipient has just done
+    leave it False and go at once."""
     return post_message(
         session,
         now=now,
@@ -118,6 +128,7 @@ def send_dm(
         dedupe_key=dedupe_key,
         not_before=not_before,
         ref=ref,
+        extra={NOTICE_KEY: True} if notice else None,
     )
 
 

@@ -1,8 +1,10 @@
-"""Due-soon reminders: one DM to the owner when an item comes within 24 h of its deadline.
+"""Due-soon reminders: a DM to the owner when an item comes within 24 h of its deadline (24 h exactly
+included: `bot.core.deadlines.due_soon_window`); an owner with more than GROUP_AFTER at once gets one DM
+listing them.
 
 Each (item, deadline) is claimed in the same transaction that queues the DM (``due-soon:<id>:<deadline>``),
 so a second run, a second replica or a manual run never reminds twice; moving the deadline makes the item
-eligible again. DMs wait for the end of the owner's quiet hours, except for P0 items.
+eligible again. The DMs are notices (they wait for the end of the owner's quiet hours), except for P0 items.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.core.digest import DUE_SOON
+from bot.core.deadlines import due_soon_window
 from bot.core.escalation import OPEN_STATUSES
-from bot.core.quiet_hours import quiet_until
+from bot.core.quiet_hours import is_page
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.users import cached_timezones
 from storage import reports
 
 GROUP_AFTER = 3  # an owner with more items due soon at once gets one DM listing them
@@ -46,15 +47,14 @@ def claim_key(item_id: str, deadline: datetime) -> str:
 
 def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list[int]:
     """Remind owners of their items due within 24 h that were not reminded yet; the queued outbox ids."""
-    settings = deps.settings
     with deps.uow(readonly=True) as session:
-        rows = reports.due_between(session, start=now, end=now + DUE_SOON, statuses=OPEN_STATUSES)
+        soon = due_soon_window(now)
+        rows = reports.due_between(session, start=soon.start, end=soon.end_exclusive, statuses=OPEN_STATUSES)
         rows = [r for r in rows if r.owner_id]
         claimed = reports.existing_claims(session, keys=[claim_key(r.id, r.deadline) for r in rows])
     todo = [r for r in rows if claim_key(r.id, r.deadline) not in claimed]
     if not todo:
         return []
-    zones = cached_timezones(deps, sorted({r.owner_id for r in todo}))
     ids: list[int] = []
     with deps.uow() as session:
         mine = reports.claim_all(
@@ -68,14 +68,10 @@ def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list
         for owner, items in by_owner.items():
             groups = [[i] for i in items] if len(items) <= GROUP_AFTER else [items]
             for group in groups:
-                hold = None
-                if not any(i.priority == "P0" for i in group):
-                    hold = quiet_until(
-                        now, zones[owner], settings.quiet_window, weekends=settings.quiet_weekends
-                    )
+                page = is_page(i.priority for i in group)
                 text, blocks = render.due_soon_message(group, now=now)
                 msg_id = outbox.send_dm(
-                    session, now=now, user_id=owner, text=text, blocks=blocks, not_before=hold
+                    session, now=now, user_id=owner, text=text, blocks=blocks, notice=not page
                 )
                 if msg_id is not None:
                     ids.append(msg_id)

@@ -3,6 +3,7 @@
 It covers the last complete Monday-to-Sunday week in TIMEZONE (the Monday run reports the week before) and
 claims ``weekly-report:<ISO week>`` in the transaction that queues the report and the chart upload, so
 however often it runs (a restart, a catch-up, a manual run, a second replica) each week is reported once.
+A week that ended before the bot's first start is never reported.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ def post_weekly_report(deps: Deps, now: datetime, *, render: ReportRenderer) -> 
     with deps.uow(readonly=True) as session:
         if queries.is_claimed(session, key=key):
             return Posted(f"{key} was posted already")
+        first = queries.first_start(session)
+        if first is not None and week.end <= first:
+            # An install reports nothing for a week that was over before it existed (it would be empty).
+            return Posted(f"{key} ended before the bot's first start ({first.isoformat()}); not reported")
         kpis = gather(session, deps=deps, now=now, week=week)
     text, blocks = render.weekly_report_message(kpis)
     title = f"Remediation trend, {TREND_WEEKS} weeks to the week of {week.monday.isoformat()}"

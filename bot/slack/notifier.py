@@ -9,6 +9,9 @@ row. Failures:
 - permanent errors (``channel_not_found``, ``not_in_channel``, ``invalid_blocks``, …): the row is kept as
   ``failed`` with the error and logged at ERROR, never retried.
 Messages to one channel are paced to ``SLACK_CHANNEL_RATE`` per second (Slack allows about one).
+Quiet hours (`bot.core.quiet_hours`) are applied here, to every DM queued as a notice, just before it would
+go out: during its recipient's quiet hours it is put back to wait for their end (no attempt is counted; it
+stays pending, so it can still be revised), whatever code queued it and however late it came due.
 
 The background sender keeps out of the way of people waiting on an answer: while Slack requests are being
 answered it waits (at most MAX_YIELD seconds at a time) and then sends small batches, so a burst of commands
@@ -34,8 +37,10 @@ from sqlmodel import select
 
 from bot.activity import Activity
 from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.core.quiet_hours import QuietHours
 from bot.logs import request_id
-from bot.services.outbox import REQUEST_ID_KEY
+from bot.services.outbox import NOTICE_KEY, REQUEST_ID_KEY
 from storage import queries
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
@@ -83,6 +88,7 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    held: int = 0  # notices put back to wait for the end of their recipient's quiet hours
     errors_by_method: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -101,6 +107,11 @@ class Settled:
     held_until: datetime | None = None
 
 
+def quiet_hours_of(settings: Settings) -> QuietHours:
+    """QUIET_HOURS and QUIET_WEEKENDS, with TIMEZONE for people whose own zone is not known yet."""
+    return QuietHours(settings.quiet_window, weekends=settings.quiet_weekends, zone=settings.tz)
+
+
 class Notifier:
     """Drains the outbox through `client` (a WebClient whose base_url honours SLACK_API_URL)."""
 
@@ -116,9 +127,11 @@ class Notifier:
         lease: timedelta = LEASE,
         wall_clock: Clock = system_clock,
         activity: Activity | None = None,
+        quiet_hours: QuietHours | None = None,
     ):
         """`clock` says what is due (a test's or a `jobs run --at` clock); leases run on `wall_clock`, which
-        every replica shares. `lease` must outlast one Slack call, or a slow call could be sent twice."""
+        every replica shares. `lease` must outlast one Slack call, or a slow call could be sent twice.
+        `quiet_hours`: when notices may reach people (None: at any time)."""
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -128,6 +141,7 @@ class Notifier:
         self.min_interval = 1.0 / channel_rate
         self.metrics = metrics
         self.activity = activity
+        self.quiet_hours = quiet_hours if quiet_hours is not None and quiet_hours.active else None
         self._next_slot: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -150,6 +164,7 @@ class Notifier:
                     (r.id, r.method, dict(r.payload), r.ref, r.channel_key, r.attempts, r.created_at)
                     for r in rows
                 ]
+                batch = self._hold_notices(session, batch, now, stats)
             busy_channels: set[str] = set()
             for msg_id, method, payload, ref, channel_key, attempts, created_at in batch:
                 assert msg_id is not None
@@ -163,6 +178,7 @@ class Notifier:
                     continue  # the batch outlived its lease and another worker took this message
                 # Log lines and Slack calls for this message carry the id of the request that queued it.
                 token = request_id.set(payload.pop(REQUEST_ID_KEY, None) or f"outbox-{msg_id}")
+                payload.pop(NOTICE_KEY, None)
                 try:
                     outcome = self._deliver_one(msg_id, method, payload, ref, attempts, created_at, stats)
                 finally:
@@ -180,9 +196,9 @@ class Notifier:
             stats = self.deliver_due()
             for name in ("sent", "retried", "failed", "deferred"):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
-            if stats.attempted == 0:
+            if stats.attempted == 0 and stats.held == 0:
                 break
-            if stats.sent == 0 and stats.failed == 0 and stats.retried == 0:
+            if stats.sent == 0 and stats.failed == 0 and stats.retried == 0 and stats.held == 0:
                 time.sleep(min(self.min_interval, 1.0))
         return total
 
@@ -242,7 +258,7 @@ class Notifier:
             except Exception:
                 log.exception("outbox delivery failed; will retry")
                 stats = DeliveryStats()
-            if stats.sent or stats.failed:
+            if stats.sent or stats.failed or stats.held:
                 continue
             wake.wait(timeout=poll if not stats.deferred else min(poll, self.min_interval))
             wake.clear()
@@ -269,6 +285,34 @@ class Notifier:
         return False
 
     # ---------------------------------------------------------------------------------------------
+    def _hold_notices(self, session: Any, batch: list[Any], now: datetime, stats: DeliveryStats) -> list[Any]:
+        """The leased `batch` without the notices whose recipients are in their quiet hours at `now`; those
+        are put back, in the lease's own unit of work, to wait for the end of the quiet hours."""
+        rule = self.quiet_hours
+        if rule is None:
+            return batch
+        notices = [b for b in batch if b[1] == "chat.postMessage" and b[2].get(NOTICE_KEY)]
+        if not notices:
+            return batch
+        # Zones from the cache the bot keeps of people (no Slack call here); unknown people get TIMEZONE.
+        people = queries.cached_users(session, user_ids=sorted({str(b[2].get("channel")) for b in notices}))
+        until_by_id: dict[int, datetime] = {}
+        for msg_id, _method, payload, *_rest in notices:
+            person = people.get(str(payload.get("channel")))
+            until = rule.hold_until(now, person.tz if person is not None else None)
+            if until is not None:
+                until_by_id[msg_id] = until
+        if not until_by_id:
+            return batch
+        by_until: dict[datetime, list[int]] = {}
+        for msg_id, until in until_by_id.items():
+            by_until.setdefault(until, []).append(msg_id)
+        for until, ids in by_until.items():
+            queries.hold_outbox(session, message_ids=ids, worker=self.worker_id, until=until)
+        stats.held += len(until_by_id)
+        log.info("outbox: %d notice(s) held for the recipients' quiet hours", len(until_by_id))
+        return [b for b in batch if b[0] not in until_by_id]
+
     def _take_slot(self, channel_key: str) -> bool:
         if not channel_key:
             return True
