@@ -91,13 +91,19 @@ def build_floor(settings: Any) -> Any:
 def serve_floor(spec: dict[str, Any]) -> None:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    from bot.http import HttpServer
+    from bot.http import HttpServer, http_limits
     from bot.logs import setup_logging
 
     settings = bot_settings("sqlite:///unused.db", spec["slack_url"])
     setup_logging(settings.log_level, settings.log_format)
     app = build_floor(settings)
-    server = HttpServer(SlackRequestHandler(app), settings.host, 0, threads=settings.http_threads)
+    server = HttpServer(
+        SlackRequestHandler(app),
+        settings.host,
+        0,
+        threads=settings.http_threads,
+        limits=http_limits(settings),  # the bot's server settings, so the two differ only in the app
+    )
     server.start()
     _say({"url": f"http://127.0.0.1:{server.port}", "threads": settings.http_threads})
     _wait_for_stop()
@@ -113,8 +119,8 @@ def serve_bot(spec: dict[str, Any]) -> None:
     settings = bot_settings(spec["database_url"], spec["slack_url"], **spec.get("settings", {}))
     setup_logging(settings.log_level, settings.log_format)
     bot = Bot(settings, scheduler=False, port=0)
-    # cheroot names its worker threads "CP Server Thread-N": record what requests send, not the sender.
-    recorder = Recorder(threads="CP Server").attach(bot.deps.engine) if spec.get("record") else None
+    # The HTTP server's workers are "http-worker_N": record what requests send, not the sender.
+    recorder = Recorder(threads="http-worker").attach(bot.deps.engine) if spec.get("record") else None
     bot.start()
     _say({"url": f"http://127.0.0.1:{bot.port}", "threads": settings.http_threads})
     for line in sys.stdin:

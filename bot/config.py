@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen on all interfaces
     port: int = Field(default=3000, ge=1, le=65535)
     http_threads: int = Field(default=32, ge=1, le=512)
+    # The largest request body accepted (413 above it, decided before the body is read); Slack's own
+    # payloads are far smaller.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
+    # Open client connections at most; past it a new one closes the oldest that has no request running.
+    http_max_connections: int = Field(default=1024, ge=16, le=100_000)
     log_level: str = "INFO"
     log_format: str = "text"
 

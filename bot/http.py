@@ -1,33 +1,54 @@
-"""HTTP mode: Bolt's WSGI adapter at POST /slack/events, plus /healthz and /metrics, served by cheroot.
+"""HTTP mode: POST /slack/events through the front door to Bolt's WSGI adapter, plus /healthz and /metrics,
+served by `bot.wsgi_server` (an asyncio HTTP/1.1 server that hands only complete requests to its workers).
 
-cheroot is CherryPy's production WSGI server: a fixed pool of worker threads, HTTP/1.1 keep-alive, and a
-graceful stop that lets in-flight requests finish.
+Every request to /slack/events is verified here before Bolt reads it (`bot.slack.front_door`): a missing,
+malformed, stale or wrong signature gets 401, a signed body Slack would never send gets 400, each with one
+short log line and nothing else done (no listener, no metric, no Slack call). Bolt verifies the signature
+again, as a second check.
 """
 
 from __future__ import annotations
 
+import io
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from cheroot import wsgi
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.clock import Clock, system_clock
+from bot.config import Settings
 from bot.deps import Deps
 from bot.logs import new_request_id
+from bot.slack.front_door import Refusal, is_ssl_check, keep_request_bodies_at_debug, shape, verify
+from bot.wsgi_server import HttpServer, Limits
 from storage.db import ping, writes_accepted
+
+__all__ = ["HttpServer", "Limits", "http_limits", "make_wsgi_app"]
 
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+_STATUS = {400: "400 Bad Request", 401: "401 Unauthorized", 413: "413 Content Too Large"}
 
-def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True) -> WsgiApp:
+
+def http_limits(settings: Settings) -> Limits:
+    """The server's limits from the settings: the bot and the benchmark's floor serve with the same."""
+    return Limits(max_body_bytes=settings.http_max_body_bytes, max_connections=settings.http_max_connections)
+
+
+def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True, clock: Clock = system_clock) -> WsgiApp:
     """The routes. With `slack=False` (the job runner) /slack/events answers 404: only /healthz and
-    /metrics are served."""
+    /metrics are served.
+
+    `clock` is what a request's timestamp must be within five minutes of. Slack stamps its requests with
+    the wall clock, so it is the wall clock, whatever clock the rules run on (a test's moved clock)."""
     handler = SlackRequestHandler(app, path="/slack/events")
+    secret = deps.settings.slack_signing_secret.get_secret_value().encode("utf-8")
+    max_body = deps.settings.http_max_body_bytes
+    keep_request_bodies_at_debug()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         rid = new_request_id()
@@ -48,7 +69,7 @@ def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True) -> WsgiApp:
                 )
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
-            return handler(environ, start_response)
+            return _front_door(environ, start_response)
         if path == "/healthz":
             if not ping(deps.engine):
                 return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
@@ -63,7 +84,48 @@ def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True) -> WsgiApp:
             return [body]
         return _plain(start_response, "404 Not Found", b"not found\n")
 
+    def _front_door(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = _body(environ, max_body)
+        if body is not None and is_ssl_check(environ.get("CONTENT_TYPE"), body):
+            return _plain(start_response, "200 OK", b"")
+        if body is None:
+            refused: Refusal | None = Refusal(413, "body over the limit")
+        else:
+            refused = verify(
+                environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                environ.get("HTTP_X_SLACK_SIGNATURE"),
+                body,
+                secret=secret,
+                now=clock().timestamp(),
+            )
+        if refused is None:
+            assert body is not None
+            checked = shape(environ.get("CONTENT_TYPE"), body)
+            if isinstance(checked, Refusal):
+                refused = checked
+            else:
+                environ["CONTENT_TYPE"] = checked.content_type
+                environ["CONTENT_LENGTH"] = str(len(body))
+                environ["wsgi.input"] = io.BytesIO(body)
+                return handler(environ, start_response)
+        # One short line: the reason is ours, never a piece of the request.
+        log.info("refused a request to /slack/events: %d, %s", refused.status, refused.why)
+        return _plain(start_response, _STATUS[refused.status], refused.why.encode() + b"\n")
+
     return application
+
+
+def _body(environ: dict[str, Any], limit: int) -> bytes | None:
+    """The request body, or None when it is longer than `limit` (`bot.wsgi_server` refuses those before
+    reading them; this holds behind any other server too)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        return None
+    stream = environ.get("wsgi.input")
+    return stream.read(length) if stream is not None and length > 0 else b""
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
@@ -71,38 +133,3 @@ def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list
         status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     )
     return [body]
-
-
-class HttpServer:
-    """A cheroot server on (host, port); `port=0` picks a free one (see `.port` after start)."""
-
-    def __init__(
-        self, application: WsgiApp, host: str, port: int, *, threads: int = 32, shutdown_timeout: int = 10
-    ):
-        self.server = wsgi.Server(
-            (host, port),
-            application,
-            numthreads=threads,
-            shutdown_timeout=shutdown_timeout,
-            # cheroot's default listen backlog is 5: a burst of new connections beyond it is dropped and
-            # the client retries a second later. Slack opens many connections at once under load.
-            request_queue_size=1024,
-        )
-        self.server.server_name = "remediate"
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.server.bind_addr[1])
-
-    def start(self) -> None:
-        self.server.prepare()  # binds now, so the port is known and errors surface here
-        self._thread = threading.Thread(target=self.server.serve, name="http", daemon=True)
-        self._thread.start()
-        log.info("HTTP server listening on %s:%s", self.server.bind_addr[0], self.port)
-
-    def stop(self) -> None:
-        """Stop accepting connections and wait (up to shutdown_timeout) for in-flight requests."""
-        self.server.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=15)

@@ -12,7 +12,7 @@ from typing import Any
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.deps import Deps, make_web_client
-from bot.http import HttpServer, make_wsgi_app
+from bot.http import HttpServer, http_limits, make_wsgi_app
 from bot.metrics import Metrics
 from bot.slack.app import create_app
 from bot.slack.notifier import Notifier, quiet_hours_of
@@ -96,6 +96,7 @@ class Bot:
                 settings.host,
                 settings.port if port is None else port,
                 threads=settings.http_threads,
+                limits=http_limits(settings),
             )
         if scheduler:
             from bot.jobs.scheduler import build_scheduler
