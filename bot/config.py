@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     digest_days: str = "mon-fri"
     quiet_hours: str = "20:00-08:00"
     quiet_weekends: bool = False
+    # A digest or weekly report missed while the bot was down is posted late only this long after its time.
+    catch_up_grace_minutes: int = Field(default=180, ge=0, le=7 * 24 * 60)
 
     # --- Remediation rules ------------------------------------------------------------------------------
     deadlines: str = "P0=24h,P1=72h,P2=7d,P3=30d"

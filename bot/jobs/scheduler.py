@@ -77,24 +77,31 @@ def _record_first_start(deps: Deps, started: datetime) -> None:
 def missed_slot(spec: JobSpec, deps: Deps, now: datetime) -> datetime | None:
     """The latest slot of a cron job at or before `now` that is still worth running late, if any.
 
-    Worth it means within the job's `catch_up` window and, for a job caught up within a day (the digest),
-    on the same day in TIMEZONE: yesterday's standup is never posted this morning. Running it then is safe
-    whether or not it already ran: the job claims its period.
+    Worth it means within the shorter of the job's `catch_up` window and CATCH_UP_GRACE_MINUTES after the
+    slot and, for a job caught up within a day (the digest), on the same day in TIMEZONE: yesterday's
+    standup is never posted this morning. Running it then is safe whether or not it already ran: the job
+    claims its period.
     """
     trigger = spec.trigger(deps.settings)
     if not isinstance(trigger, CronTrigger):
         return None
+    window = catch_up_window(spec, deps)
     slot = None
-    t = trigger.get_next_fire_time(None, now - spec.catch_up)
+    t = trigger.get_next_fire_time(None, now - window)
     while t is not None and t <= now:
         slot = t
         t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
     if slot is None:
         return None
     tz = deps.settings.tz
-    if spec.catch_up < timedelta(days=1) and slot.astimezone(tz).date() != now.astimezone(tz).date():
+    if window < timedelta(days=1) and slot.astimezone(tz).date() != now.astimezone(tz).date():
         return None
     return slot
+
+
+def catch_up_window(spec: JobSpec, deps: Deps) -> timedelta:
+    """How late after its slot a cron job may still run: the job's own window, capped by the setting."""
+    return min(spec.catch_up, timedelta(minutes=deps.settings.catch_up_grace_minutes))
 
 
 def _warm_up() -> None:
@@ -124,7 +131,7 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
             args=(deps, spec),
             id=spec.name,
             name=spec.name,
-            misfire_grace_time=int(spec.catch_up.total_seconds()),
+            misfire_grace_time=max(1, int(catch_up_window(spec, deps).total_seconds())),
         )
         slot = missed_slot(spec, deps, now) if isinstance(trigger, CronTrigger) else None
         if not isinstance(trigger, CronTrigger) or slot is not None:

@@ -153,8 +153,9 @@ def test_a_fresh_install_on_wednesday_evening_posts_no_digest_nor_report_until_t
     bot, fake_slack
 ):
     started = _start(bot, WEDNESDAY_2030)
-    # The scheduler did see the morning's digest and Monday's report as missed; the first start kept them.
-    assert {"digest-catch-up", "weekly-report-catch-up", "first-start"} <= started
+    # The morning's digest and Monday's report are far past the 3 h catch-up grace: not even scheduled.
+    assert "first-start" in started
+    assert not {"digest-catch-up", "weekly-report-catch-up"} & started
     assert _digests(fake_slack) == [] and _reports(fake_slack) == []
     with bot.uow() as session:
         assert queries.first_start(session) == WEDNESDAY_2030
@@ -166,6 +167,24 @@ def test_a_fresh_install_on_wednesday_evening_posts_no_digest_nor_report_until_t
     bot.deliver()
     [report] = _reports(fake_slack)
     assert "Week of 2026-11-23" in report["text"]
+
+
+def test_with_a_long_grace_the_first_start_still_keeps_slots_from_before_it(bot, fake_slack):
+    bot.deps.settings = bot.deps.settings.model_copy(update={"catch_up_grace_minutes": 7 * 24 * 60})
+    started = _start(bot, WEDNESDAY_2030)
+    # The scheduler does see the morning's digest and Monday's report as missed; the first start keeps them.
+    assert {"digest-catch-up", "weekly-report-catch-up", "first-start"} <= started
+    assert _digests(fake_slack) == [] and _reports(fake_slack) == []
+
+
+def test_a_restart_four_hours_after_a_missed_digest_does_not_post_it(bot, fake_slack):
+    _start(bot, datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    bot.run_job("digest", at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    bot.deliver()
+    # Down over Tuesday's 09:00 slot; back at 13:00, past the 3 h grace.
+    started = _start(bot, datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
+    assert "digest-catch-up" not in started
+    assert [d["text"][24:34] for d in _digests(fake_slack)] == ["2026-11-23"]
 
 
 def test_a_restart_two_hours_after_a_missed_digest_catches_it_up(bot, fake_slack):

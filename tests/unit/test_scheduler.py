@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs.registry import JOBS
-from bot.jobs.scheduler import build_scheduler, missed_slot
+from bot.jobs.scheduler import build_scheduler, catch_up_window, missed_slot
 from tests.support import make_settings
 
 
@@ -21,7 +21,7 @@ MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_a_digest_slot_missed_earlier_the_same_day_is_caught_up():
-    deps = _deps(MONDAY)
+    deps = _deps(MONDAY, catch_up_grace_minutes=24 * 60)  # a long grace: the same day is the limit
     assert missed_slot(JOBS["digest"], deps, MONDAY + timedelta(hours=10)) == MONDAY + timedelta(hours=9)
     assert missed_slot(JOBS["digest"], deps, MONDAY + timedelta(hours=20)) == MONDAY + timedelta(hours=9)
 
@@ -43,7 +43,7 @@ def test_the_digest_slot_is_in_the_workspace_zone():
 
 
 def test_the_weekly_report_is_caught_up_any_later_day_of_the_week():
-    deps = _deps(MONDAY)
+    deps = _deps(MONDAY, catch_up_grace_minutes=7 * 24 * 60)  # a long grace: the week is the limit
     wednesday = MONDAY + timedelta(days=2, hours=15)
     assert missed_slot(JOBS["weekly-report"], deps, wednesday) == MONDAY + timedelta(hours=9)
     assert missed_slot(JOBS["escalations"], deps, wednesday) is None  # interval jobs just run at start
@@ -60,7 +60,7 @@ def test_build_scheduler_registers_every_job_coalesced_with_catch_ups():
     for name, spec in JOBS.items():
         job = jobs[name]
         assert job.coalesce is True and job.max_instances == 1
-        assert job.misfire_grace_time == int(spec.catch_up.total_seconds())
+        assert job.misfire_grace_time == int(catch_up_window(spec, _deps(now)).total_seconds())
     assert isinstance(jobs["digest"].trigger, CronTrigger)
     # At start: the interval jobs, and the 09:00 digest and Monday report missed by a 10:00 start.
     assert {j for j in jobs if j.endswith("-catch-up")} == {
@@ -71,3 +71,22 @@ def test_build_scheduler_registers_every_job_coalesced_with_catch_ups():
         "housekeeping-catch-up",
     }
     assert "warm-up" in jobs
+
+
+def test_by_default_a_missed_slot_is_caught_up_only_within_three_hours_of_its_time():
+    deps = _deps(MONDAY)
+    digest, weekly = JOBS["digest"], JOBS["weekly-report"]
+    nine = MONDAY + timedelta(hours=9)
+    assert missed_slot(digest, deps, nine + timedelta(hours=2)) == nine
+    assert missed_slot(digest, deps, nine + timedelta(hours=3)) == nine  # the boundary is included
+    assert missed_slot(digest, deps, nine + timedelta(hours=4)) is None
+    assert missed_slot(weekly, deps, nine + timedelta(hours=2)) == nine
+    assert missed_slot(weekly, deps, nine + timedelta(hours=4)) is None
+    assert missed_slot(weekly, deps, MONDAY + timedelta(days=2, hours=20, minutes=30)) is None
+
+
+def test_the_grace_is_a_setting():
+    deps = _deps(MONDAY, catch_up_grace_minutes=30)
+    nine = MONDAY + timedelta(hours=9)
+    assert missed_slot(JOBS["digest"], deps, nine + timedelta(minutes=30)) == nine
+    assert missed_slot(JOBS["digest"], deps, nine + timedelta(minutes=31)) is None
