@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.durations import PriorityDurations, parse_priority_durations
+from bot.core.timing.durations import PriorityDurations, parse_priority_durations
 
 PLACEHOLDER_MARKERS = ("changeme", "your-", "xxxx", "<", "...")
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from storage.models import Alert, Claim, Incident, RemediationItem
 
-# The same values as bot.core.incidents (storage may not import the bot); a unit test keeps them equal.
+# The same values as bot.core.incidents.rules (storage may not import the bot); a unit test keeps them equal.
 ACTIVE_STATUSES = ("investigating", "identified", "mitigating", "monitoring")
 CLOSE_OUT_SEVERITIES = ("P0", "P1")
 

@@ -171,8 +171,8 @@ def completed_between(
 
 
 def _at_risk(now: datetime, due_soon: timedelta, stale_after: timedelta) -> ColumnElement[bool]:
-    """Blocked, overdue, or due soon with no progress note lately: the twin of bot.core.digest.risk_reasons
-    and of storage.items.at_risk."""
+    """Blocked, overdue, or due soon with no progress note lately: the twin of
+    core.reports.digest.risk_reasons and of storage.items.at_risk."""
     return or_(
         col(Item.status) == "blocked",
         col(Item.deadline) < now,

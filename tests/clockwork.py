@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.core import items as rules
-from bot.services.users import get_person
+from bot.core.items import rules
+from bot.services.people.users import get_person
 from storage import queries
 from storage.models import Alert, OutboxMessage, RemediationItem
 from tests.support import INCIDENT_CHANNEL, USERS

@@ -1,5 +1,5 @@
 """Who may do what. Pure: the caller says whether the actor is an admin. Who may validate an item (four
-eyes) needs its history: `bot.core.four_eyes`."""
+eyes) needs its history: `bot.core.items.four_eyes`."""
 
 from __future__ import annotations
 

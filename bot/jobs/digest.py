@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
-from bot.services.digest import post_daily_digest
+from bot.services.reports.digest import post_daily_digest
 from bot.slack.blocks import digest
 
 

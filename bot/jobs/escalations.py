@@ -6,8 +6,8 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
-from bot.services.escalations import sweep_overdue
-from bot.services.incident_clocks import sweep_incident_escalations
+from bot.services.escalations.sweep import sweep_overdue
+from bot.services.incidents.clocks import sweep_incident_escalations
 from bot.slack.blocks import alerts
 
 

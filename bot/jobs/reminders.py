@@ -7,8 +7,8 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
-from bot.services.incident_clocks import sweep_incident_reminders
-from bot.services.reminders import send_due_soon
+from bot.services.incidents.clocks import sweep_incident_reminders
+from bot.services.items.reminders import send_due_soon
 from bot.slack.blocks import alerts
 
 

@@ -107,7 +107,7 @@ def catch_up_window(spec: JobSpec, deps: Deps) -> timedelta:
 def _warm_up() -> None:
     """Import the plotting library once at start, so the weekly report does not pay for it on its slot."""
     try:
-        from bot.services import charts
+        from bot.services.reports import charts
 
         charts.weekly_chart_png([], title="warm-up")
     except Exception:  # only an optimisation; the report renders (and reports errors) on its own

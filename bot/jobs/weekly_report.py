@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
-from bot.services.weekly_report import post_weekly_report
+from bot.services.reports.weekly import post_weekly_report
 from bot.slack.blocks import report
 
 

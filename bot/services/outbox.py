@@ -116,7 +116,7 @@ def send_dm(
     """Queue a direct message (``chat.postMessage`` to the user id opens the DM).
 
     `notice=True` for what a person is told about their work (assignments, reminders, escalations, ...):
-    the sender holds it while the recipient's quiet hours last (`bot.core.quiet_hours`). Pages (the on-call
+    the sender holds it while the recipient's quiet hours last (`core.timing.quiet_hours`). Pages (the on-call
     page, anything about a P0: see `quiet_hours.is_page`) and answers to what the recipient has just done
     leave it False and go at once."""
     return post_message(

@@ -21,10 +21,10 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.item_reports import home_data
-from bot.services.items import ItemView, show_item
-from bot.slack.blocks.item_lists import home_view
-from bot.slack.blocks.items import card_modal, card_text, item_card
+from bot.services.items.changes import ItemView, show_item
+from bot.services.items.reports import home_data
+from bot.slack.blocks.items.cards import card_modal, card_text, item_card
+from bot.slack.blocks.items.lists import home_view
 from bot.slack.blocks.replies import notice_modal, section
 from bot.slack.ids import View
 from bot.slack.response_urls import Responder, slack_response_url

@@ -9,7 +9,7 @@ row. Failures:
 - permanent errors (``channel_not_found``, ``not_in_channel``, ``invalid_blocks``, …): the row is kept as
   ``failed`` with the error and logged at ERROR, never retried.
 Messages to one channel are paced to ``SLACK_CHANNEL_RATE`` per second (Slack allows about one).
-Quiet hours (`bot.core.quiet_hours`) are applied here, to every DM queued as a notice, just before it would
+Quiet hours (`core.timing.quiet_hours`) are applied here, to every DM queued as a notice, just before it would
 go out: during its recipient's quiet hours it is put back to wait for their end (no attempt is counted; it
 stays pending, so it can still be revised), whatever code queued it and however late it came due.
 
@@ -38,7 +38,7 @@ from sqlmodel import select
 from bot.activity import Activity
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.core.quiet_hours import QuietHours
+from bot.core.timing.quiet_hours import QuietHours
 from bot.logs import request_id
 from bot.services.outbox import NOTICE_KEY, REQUEST_ID_KEY
 from storage import queries

@@ -11,10 +11,11 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
-from bot.core.quiet_hours import QuietHours
+from bot.core.timing.quiet_hours import QuietHours
 from bot.jobs.scheduler import build_scheduler
-from bot.services import item_messages, outbox
-from bot.services.item_reports import home_data, status_board
+from bot.services import outbox
+from bot.services.items import notices as item_messages
+from bot.services.items.reports import home_data, status_board
 from bot.slack.notifier import Notifier
 from storage import queries
 from storage.db import make_engine, unit_of_work

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.core.errors import NotFound, UserError
-from bot.services.items import create_item_in, get_item
+from bot.services.items.changes import create_item_in, get_item
 from storage import queries
 from storage.db import make_engine, unit_of_work
 from storage.migrate import upgrade

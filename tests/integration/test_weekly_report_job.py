@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.weekly import reported_week
+from bot.core.reports.weekly import reported_week
 from storage.models import Alert
 from tests.clockwork import add_item, channel_posts, text_of
 from tests.fakes.blockkit_limits import validate_blocks

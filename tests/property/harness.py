@@ -300,7 +300,7 @@ def _seed_items(driver: SlackDriver) -> list[str]:
 
 
 def _seed_incidents(bot: Bot) -> list[str]:
-    from bot.services import incidents
+    from bot.services.incidents import lifecycle as incidents
 
     made = []
     for title, severity in (("API returns 500s", "P1"), ("Slow dashboard", "P3")):

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import incidents as incident_rules
-from bot.core import items as rules
-from bot.core import lifecycle as lc
-from bot.core.deadlines import parse_deadline
 from bot.core.errors import UserError
 from bot.core.flags import parse_flags
+from bot.core.incidents import rules as incident_rules
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.core.timing.deadlines import parse_deadline
 from bot.slack.listeners.commands.extract import FLAGS as EXTRACT_FLAGS
 from bot.slack.listeners.commands.items import LIST_FLAGS, STATUS_FLAGS, TRACK_FLAGS
 from bot.slack.router import CommandContext

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.services.items import get_item
+from bot.services.items.changes import get_item
 from storage import queries
 from storage.models import RemediationItem, TimelineEvent
 from tests.fakes.signing import SlackDriver

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.incident_clocks import sweep_incident_escalations
+from bot.services.incidents.clocks import sweep_incident_escalations
 from tests.clockwork import cache_users, outbox_rows, text_of
 from tests.slack.incident_steps import declare
 from tests.slack.item_steps import create

@@ -227,7 +227,7 @@ def test_duplicates_of_existing_items_are_flagged_and_start_unticked(bot, slack,
         "- [ ] Document the startup order for the on-call team\n"
     )
     with bot.deps.uow() as session:  # an open item by hand, with a near-identical title
-        from bot.services.items import create_item_in
+        from bot.services.items.changes import create_item_in
 
         create_item_in(
             session,

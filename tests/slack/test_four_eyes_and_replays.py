@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import text
 
-from bot.services.users import get_person
+from bot.services.people.users import get_person
 from bot.slack.dedupe import REPEATED_COMMAND
 from bot.slack.ids import Action, ItemInput, View
 from tests.fakes.signing import (

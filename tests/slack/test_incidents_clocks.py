@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.services.incident_clocks import sweep_incident_escalations, sweep_incident_reminders
+from bot.services.incidents.clocks import sweep_incident_escalations, sweep_incident_reminders
 from bot.slack.ids import Action
 from storage.models import Alert
 from tests.slack.incident_steps import declare, incident, press, text_of, thread, wait_card

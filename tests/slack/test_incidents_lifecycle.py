@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.services.incident_clocks import sweep_incident_reminders
+from bot.services.incidents.clocks import sweep_incident_reminders
 from bot.slack.ids import Action, View
 from bot.slack.ids import IncidentInput as F
 from storage import queries

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.services.incident_admin import held_incidents
-from bot.services.incident_clocks import sweep_incident_reminders
+from bot.services.incidents.clocks import sweep_incident_reminders
+from bot.services.incidents.closeout import held_incidents
 from bot.slack.ids import Action, View
 from bot.slack.ids import IncidentInput as F
 from storage.models import RemediationItem

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.services.items import create_item_in
+from bot.services.items.changes import create_item_in
 from bot.slack.ids import Action, ItemInput, Shortcut, View
 from tests.fakes.blockkit_limits import validate_view
 from tests.fakes.signing import checkboxes, plain_value, static_select, users_select

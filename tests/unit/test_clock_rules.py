@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.deadlines import DUE_SOON, TICK, due_soon_window
-from bot.core.digest import DigestItem, risk_reasons
-from bot.core.quiet_hours import QuietHours, is_page
+from bot.core.reports.digest import DigestItem, risk_reasons
+from bot.core.timing.deadlines import DUE_SOON, TICK, due_soon_window
+from bot.core.timing.quiet_hours import QuietHours, is_page
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday
 NIGHT = (time(20, 0), time(8, 0))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.digest import DigestIncident, DigestItem, compose_digest, risk_reasons
-from bot.core.escalation import AlertView
-from bot.core.weekly import (
+from bot.core.escalation.ladder import AlertView
+from bot.core.reports.digest import DigestIncident, DigestItem, compose_digest, risk_reasons
+from bot.core.reports.weekly import (
     DeadlineItem,
     ResolvedItem,
     TrendPoint,

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import parse_clock_time
-from bot.core.durations import parse_priority_durations
-from bot.core.escalation import (
+from bot.core.escalation.ladder import (
     earliest_threshold,
     hours_overdue,
     levels_to_fire,
@@ -17,7 +16,8 @@ from bot.core.escalation import (
     next_level,
     required_actions,
 )
-from bot.core.quiet_hours import is_quiet, quiet_until, tomorrow_at
+from bot.core.timing.durations import parse_priority_durations
+from bot.core.timing.quiet_hours import is_quiet, quiet_until, tomorrow_at
 
 THRESHOLDS = {
     1: parse_priority_durations("P0=4h,P1=12h,P2=48h"),

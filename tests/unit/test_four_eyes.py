@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import four_eyes
-from bot.core.four_eyes import COMPLETED, OWNED, OWNS, Entry, barred, refusal
+from bot.core.items import four_eyes
+from bot.core.items.four_eyes import COMPLETED, OWNED, OWNS, Entry, barred, refusal
 
 ITEM = "P0-20261123-001"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core import postmortem
-from bot.services.incident_cards import clocks_for
-from bot.slack.blocks import incident_messages as msgs
-from bot.slack.blocks import incidents as views
+from bot.core.incidents import postmortem
+from bot.services.incidents.cards import clocks_for
+from bot.slack.blocks.incidents import messages as msgs
+from bot.slack.blocks.incidents import modals as views
 from storage.models import Incident, RemediationItem
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
 from tests.support import make_settings

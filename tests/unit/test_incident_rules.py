@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core import incidents as rules
 from bot.core.errors import UserError
+from bot.core.incidents import rules
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CLOCKS = rules.IncidentClocks.parse(

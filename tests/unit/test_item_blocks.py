@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.item_reports import HomeData, Page, Section, StatusBoard
-from bot.slack.blocks.item_lists import home_view, list_reply, status_view
-from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
-from bot.slack.blocks.item_text import notice
-from bot.slack.blocks.items import card_modal, item_card
+from bot.services.items.reports import HomeData, Page, Section, StatusBoard
+from bot.slack.blocks.items.cards import card_modal, item_card
+from bot.slack.blocks.items.lists import home_view, list_reply, status_view
+from bot.slack.blocks.items.modals import create_modal, note_modal, reassign_modal, validate_modal
+from bot.slack.blocks.items.text import notice
 from bot.slack.text import from_slack, split_id
 from storage.models import RemediationItem, TimelineEvent
 from tests.fakes.blockkit_limits import validate_blocks, validate_view

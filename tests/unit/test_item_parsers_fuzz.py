@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import items as rules
-from bot.core import lifecycle as lc
-from bot.core.deadlines import parse_deadline
 from bot.core.errors import UserError
 from bot.core.flags import Arity, Flag, parse_flags
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.core.timing.deadlines import parse_deadline
 from bot.slack.text import from_slack
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

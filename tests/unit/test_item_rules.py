@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import items as rules
-from bot.core import lifecycle as lc
-from bot.core.deadlines import parse_deadline
 from bot.core.errors import UserError
 from bot.core.flags import Arity, Flag, parse_flags
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.core.timing.deadlines import parse_deadline
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday
 NY = ZoneInfo("America/New_York")

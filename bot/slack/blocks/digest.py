@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from bot.core.digest import Digest, DigestIncident, DigestItem, RiskLine, Section
-from bot.core.lifecycle import IN_PROGRESS, LABELS, VALIDATED
+from bot.core.items.lifecycle import IN_PROGRESS, LABELS, VALIDATED
+from bot.core.reports.digest import Digest, DigestIncident, DigestItem, RiskLine, Section
 from bot.slack.blocks.format import date, escape, truncate, user
-from bot.slack.blocks.item_text import open_button
+from bot.slack.blocks.items.text import open_button
 from bot.slack.blocks.replies import context, section
 
 Blocks = list[dict[str, Any]]

@@ -12,14 +12,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.slack.blocks.format import escape, truncate, user
-from bot.slack.blocks.item_text import item_line, open_button
+from bot.slack.blocks.items.text import item_line, open_button
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, ExtractInput, View
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.services.extraction import NothingActionable, Preview, Row
+    from bot.services.extraction.preview import NothingActionable, Preview, Row
     from storage.models import RemediationItem
 
 GROUP = 10  # options per checkbox group

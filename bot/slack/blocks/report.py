@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.core.durations import PRIORITIES, format_duration
-from bot.core.impact import money
-from bot.core.weekly import P0_TARGET, P1_TARGET, WeeklyKpis, percent, trend_arrow, wins_and_gaps
+from bot.core.items.impact import money
+from bot.core.reports.weekly import P0_TARGET, P1_TARGET, WeeklyKpis, percent, trend_arrow, wins_and_gaps
+from bot.core.timing.durations import PRIORITIES, format_duration
 from bot.slack.blocks.format import date, escape, truncate, user
 from bot.slack.blocks.replies import context, section
 

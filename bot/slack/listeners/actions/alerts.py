@@ -11,8 +11,8 @@ from slack_bolt import App
 
 from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
-from bot.services import alerts as service
-from bot.services.alerts import Outcome
+from bot.services.escalations import alerts as service
+from bot.services.escalations.alerts import Outcome
 from bot.slack import dedupe
 from bot.slack.blocks import alerts as blocks
 from bot.slack.ids import Action, key_of, keyed_pattern

@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.core.errors import UserError
 from bot.deps import Deps
-from bot.services import extraction as service
+from bot.services.extraction import preview as service
 from bot.slack.blocks import extraction as blocks
 from bot.slack.ids import Action
 

@@ -8,13 +8,14 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import incidents as rules
 from bot.core.errors import UserError
+from bot.core.incidents import rules
 from bot.deps import Deps
-from bot.services import incident_admin, incidents
-from bot.services.incident_cards import clocks_for
-from bot.slack.blocks import incident_messages as msgs
-from bot.slack.blocks import incidents as views
+from bot.services.incidents import closeout as incident_admin
+from bot.services.incidents import lifecycle as incidents
+from bot.services.incidents.cards import clocks_for
+from bot.slack.blocks.incidents import messages as msgs
+from bot.slack.blocks.incidents import modals as views
 from bot.slack.ids import Action
 
 log = logging.getLogger(__name__)

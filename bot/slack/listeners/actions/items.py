@@ -15,14 +15,14 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import lifecycle as lc
 from bot.core.errors import AlreadyDone, UserError
-from bot.core.items import looks_like_item_id
+from bot.core.items import lifecycle as lc
+from bot.core.items.rules import looks_like_item_id
 from bot.deps import Deps
-from bot.services import items as service
+from bot.services.items import changes as service
 from bot.slack import dedupe
-from bot.slack.blocks.item_modals import create_modal, note_modal, reassign_modal, validate_modal
-from bot.slack.blocks.items import card_modal
+from bot.slack.blocks.items.cards import card_modal
+from bot.slack.blocks.items.modals import create_modal, note_modal, reassign_modal, validate_modal
 from bot.slack.ids import Action
 from bot.slack.item_surfaces import Surface, queue_redraw, redraw, seal, tell
 

@@ -6,11 +6,12 @@ otherwise (or with --paste) the form opens to paste or attach the document. Noth
 
 from __future__ import annotations
 
-from bot.core import items as rules
 from bot.core.errors import UserError
 from bot.core.flags import Arity, Flag, parse_flags
-from bot.services import extraction as service
-from bot.services import incident_admin, slack_files
+from bot.core.items import rules
+from bot.services.extraction import files as slack_files
+from bot.services.extraction import preview as service
+from bot.services.incidents import closeout as incident_admin
 from bot.slack.blocks import extraction as blocks
 from bot.slack.blocks.replies import context
 from bot.slack.router import CommandContext, Reply, SubcommandRouter

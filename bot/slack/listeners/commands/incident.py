@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.core import incidents as rules
 from bot.core.errors import UserError
+from bot.core.incidents import rules
 from bot.core.mrkdwn import date, user
 from bot.deps import Deps
-from bot.services import incident_admin, incident_review, incidents
-from bot.services.incident_cards import clocks_for
-from bot.slack.blocks import incident_messages as msgs
-from bot.slack.blocks import incidents as views
+from bot.services.incidents import closeout as incident_admin
+from bot.services.incidents import lifecycle as incidents
+from bot.services.incidents import review as incident_review
+from bot.services.incidents.cards import clocks_for
+from bot.slack.blocks.incidents import messages as msgs
+from bot.slack.blocks.incidents import modals as views
 from bot.slack.blocks.replies import code_safe
 from bot.slack.ids import Command
 from bot.slack.listeners.commands.base import handle_command

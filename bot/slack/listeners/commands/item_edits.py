@@ -6,13 +6,13 @@ the item's owner, its reporter or an admin (the service checks, and says who can
 
 from __future__ import annotations
 
-from bot.core import items as rules
-from bot.core import lifecycle as lc
 from bot.core.errors import UserError
-from bot.services import items as service
-from bot.services.user_refs import resolve_user
-from bot.slack.blocks.item_modals import validate_modal
-from bot.slack.blocks.items import card_text, item_card
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.services.items import changes as service
+from bot.services.people.refs import resolve_user
+from bot.slack.blocks.items.cards import card_text, item_card
+from bot.slack.blocks.items.modals import validate_modal
 from bot.slack.blocks.replies import section
 from bot.slack.router import CommandContext, Reply, SubcommandRouter
 from bot.slack.text import from_slack, split_id

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core import items as rules
-from bot.core import lifecycle as lc
-from bot.core.deadlines import DEADLINE_FORMS, parse_deadline
 from bot.core.errors import UserError
 from bot.core.flags import Arity, Flag, Parsed, parse_flags
-from bot.services import item_reports as reports
-from bot.services import items as service
-from bot.services.user_refs import resolve_user
-from bot.services.users import get_person
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.core.timing.deadlines import DEADLINE_FORMS, parse_deadline
+from bot.services.items import changes as service
+from bot.services.items import reports
+from bot.services.people.refs import resolve_user
+from bot.services.people.users import get_person
 from bot.slack.blocks.format import escape
-from bot.slack.blocks.item_lists import list_reply, status_view
-from bot.slack.blocks.item_modals import create_modal
-from bot.slack.blocks.items import card_text, item_card
+from bot.slack.blocks.items.cards import card_text, item_card
+from bot.slack.blocks.items.lists import list_reply, status_view
+from bot.slack.blocks.items.modals import create_modal
 from bot.slack.blocks.replies import section
 from bot.slack.router import CommandContext, Reply, SubcommandRouter
 from bot.slack.text import from_slack

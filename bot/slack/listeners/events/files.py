@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.services import extraction as service
+from bot.services.extraction import preview as service
 from bot.slack.ids import Event
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.services.item_reports import home_data
-from bot.slack.blocks.item_lists import home_view
+from bot.services.items.reports import home_data
+from bot.slack.blocks.items.lists import home_view
 from bot.slack.ids import Event
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.slack.blocks.item_modals import create_modal
+from bot.slack.blocks.items.modals import create_modal
 from bot.slack.ids import Shortcut
 from bot.slack.text import from_slack
 

@@ -8,7 +8,7 @@ from slack_bolt import App
 
 from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
-from bot.services import alerts as service
+from bot.services.escalations import alerts as service
 from bot.slack import dedupe
 from bot.slack.blocks import alerts as blocks
 from bot.slack.ids import AlertInput, View

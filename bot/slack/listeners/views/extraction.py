@@ -15,8 +15,9 @@ from slack_bolt import App
 
 from bot.core.errors import UserError
 from bot.deps import Deps
-from bot.services import extraction as service
-from bot.services import extraction_create, slack_files
+from bot.services.extraction import create as extraction_create
+from bot.services.extraction import files as slack_files
+from bot.services.extraction import preview as service
 from bot.slack.blocks import extraction as blocks
 from bot.slack.ids import ExtractInput, View
 

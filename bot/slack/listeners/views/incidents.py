@@ -11,11 +11,12 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import incidents as rules
 from bot.core.errors import UserError
+from bot.core.incidents import rules
 from bot.deps import Deps
-from bot.services import incident_review, incidents
-from bot.slack.blocks.incidents import metadata, state_value
+from bot.services.incidents import lifecycle as incidents
+from bot.services.incidents import review as incident_review
+from bot.slack.blocks.incidents.modals import metadata, state_value
 from bot.slack.ids import IncidentInput as F
 from bot.slack.ids import View
 

@@ -16,17 +16,17 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import items as rules
-from bot.core import lifecycle as lc
-from bot.core.deadlines import parse_deadline
 from bot.core.errors import AlreadyDone, UserError
+from bot.core.items import lifecycle as lc
+from bot.core.items import rules
+from bot.core.timing.deadlines import parse_deadline
 from bot.deps import Deps
-from bot.services import items as service
-from bot.services.user_refs import resolve_user
-from bot.services.users import get_person
+from bot.services.items import changes as service
+from bot.services.people.refs import resolve_user
+from bot.services.people.users import get_person
 from bot.slack import dedupe
-from bot.slack.blocks.item_modals import checklist_block_id
-from bot.slack.blocks.items import card_modal
+from bot.slack.blocks.items.cards import card_modal
+from bot.slack.blocks.items.modals import checklist_block_id
 from bot.slack.ids import ItemInput, View
 from bot.slack.item_surfaces import publish_home, queue_redraw, redraw, unseal
 

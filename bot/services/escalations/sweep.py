@@ -1,0 +1,266 @@
+"""The escalation sweep for overdue remediation items: fire each due level once, and tell people.
+
+One sweep reads the overdue items and the alerts they already have, works out which levels are due
+(`bot.core.escalation.ladder`), and then, in one unit of work, inserts an Alert per (item, level) — the unique
+constraint makes each fire once, even with several replicas — and queues the messages in the outbox:
+
+- the incident channel: one post per alert mentioning the owner and the people of every level up to it,
+  or, when a sweep finds more than GROUP_AFTER alerts of one level (after an outage), one grouped post;
+- the owner: one DM per alert, or one DM listing all of them when there are more than GROUP_AFTER; queued
+  as notices (they wait for the end of the owner's quiet hours) unless they concern a P0.
+
+Block Kit comes from the Slack layer through the `render` argument (services never import it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from bot.core.escalation.ladder import (
+    OPEN_STATUSES,
+    AlertView,
+    earliest_threshold,
+    hours_overdue,
+    last_levels,
+    levels_to_fire,
+    mentions_for,
+    next_level,
+    required_actions,
+)
+from bot.core.items.impact import mrr_at_risk
+from bot.core.timing.quiet_hours import is_page
+from bot.deps import Deps
+from bot.services import outbox
+from storage import alerts as alert_store
+from storage import reports
+from storage.models import Alert
+
+log = logging.getLogger(__name__)
+
+KIND = "overdue"
+GROUP_AFTER = 3  # more alerts than this in one sweep (per level, or per owner) are grouped in one message
+
+Rendered = tuple[str, list[dict[str, Any]]]
+
+
+class AlertRenderer(Protocol):
+    """What the sweep needs from the Slack layer (bot.slack.blocks.alerts provides it)."""
+
+    def alert_message(self, alerts: Sequence[AlertView], *, to_owner: bool) -> Rendered: ...
+
+
+@dataclass(frozen=True)
+class SnoozeState:
+    delay: timedelta
+    not_before: datetime | None
+
+
+def snooze_state(alerts: Sequence[Alert]) -> SnoozeState:
+    """How far snoozes have pushed an item's ladder back, and the latest snoozed-until instant."""
+    delay = timedelta(seconds=sum(float(a.data.get("snooze_delay_s", 0)) for a in alerts))
+    untils = [a.snoozed_until for a in alerts if a.snoozed_until is not None]
+    return SnoozeState(delay, max(untils) if untils else None)
+
+
+def alert_view(alert: Alert) -> AlertView:
+    """The alert as it shows: the facts snapshotted when it fired, plus its acknowledgement and snooze."""
+    d = alert.data
+    assert alert.id is not None
+    return AlertView(
+        alert_id=alert.id,
+        level=alert.level,
+        item_id=alert.subject_id,
+        title=d.get("title", alert.subject_id),
+        priority=d.get("priority", ""),
+        owner_id=d.get("owner_id"),
+        deadline=datetime.fromisoformat(d["deadline"]),
+        fired_at=alert.fired_at,
+        hours_overdue=float(d.get("hours_overdue", 0.0)),
+        mrr_at_risk=d.get("mrr"),
+        mentions=tuple(d.get("mentions", ())),
+        required_actions=tuple(d.get("actions", ())),
+        acked_by=alert.acked_by,
+        acked_at=alert.acked_at,
+        snoozed_by=d.get("snoozed_by"),
+        snoozed_until=alert.snoozed_until,
+    )
+
+
+@dataclass
+class _Plan:
+    row: Any
+    levels: list[int]
+    fired: set[int]
+    snooze: SnoozeState
+
+
+def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[int]:
+    """Fire every escalation level due at `now`; returns the ids of the outbox messages queued."""
+    settings = deps.settings
+    thresholds = settings.escalation_thresholds
+    with deps.uow(readonly=True) as session:
+        rows = reports.overdue_candidates(
+            session,
+            now=now,
+            statuses=OPEN_STATUSES,
+            earliest=earliest_threshold(thresholds),
+            last_level=last_levels(thresholds),
+            alert_kind=KIND,
+        )
+        existing = alert_store.alerts_for(session, subject_ids=[r.id for r in rows], kind=KIND)
+        session.expunge_all()  # keep the loaded alerts readable after the read-only unit of work ends
+    by_item: dict[str, list[Alert]] = defaultdict(list)
+    for a in existing:
+        by_item[a.subject_id].append(a)
+    plans = []
+    for row in rows:
+        fired = {a.level for a in by_item[row.id]}
+        snooze = snooze_state(by_item[row.id])
+        levels = levels_to_fire(
+            priority=row.priority,
+            deadline=row.deadline,
+            now=now,
+            thresholds=thresholds,
+            fired=fired,
+            delay=snooze.delay,
+            not_before=snooze.not_before,
+        )
+        if levels:
+            plans.append(_Plan(row, levels, fired, snooze))
+    if not plans:
+        return []
+    facts = [fact for plan in plans for fact in _facts(plan, deps=deps, now=now)]
+    _assign_refs(facts, now=now)
+    ids: list[int] = []
+    with deps.uow() as session:
+        new = alert_store.insert_alerts(
+            session,
+            kind=KIND,
+            fired_at=now,
+            alerts=[(f["item_id"], f["level"], f["data"]) for f in facts],
+        )
+        if not new:
+            return []
+        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=render)
+        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=render)
+    for a in new:
+        deps.metrics.escalations.labels(kind=KIND, level=str(a.level)).inc()
+    log.info("escalations: fired %d alert(s) for %d item(s)", len(new), len({a.subject_id for a in new}))
+    return ids
+
+
+def _facts(plan: _Plan, *, deps: Deps, now: datetime) -> list[dict[str, Any]]:
+    """What each level about to fire for this item shows (snapshotted in the alert)."""
+    settings = deps.settings
+    row = plan.row
+    done = set(plan.fired)
+    out = []
+    for level in plan.levels:
+        done.add(level)
+        upcoming = next_level(
+            priority=row.priority,
+            deadline=row.deadline,
+            thresholds=settings.escalation_thresholds,
+            fired=done,
+            delay=plan.snooze.delay,
+            not_before=plan.snooze.not_before,
+        )
+        data = {
+            "title": row.title,
+            "priority": row.priority,
+            "owner_id": row.owner_id,
+            "reporter_id": row.reporter_id,
+            "deadline": row.deadline.isoformat(),
+            "hours_overdue": hours_overdue(row.deadline, now),
+            "mrr": mrr_at_risk(row.priority, row.mrr_at_risk, settings.monthly_revenue),
+            "mentions": mentions_for(level, row.owner_id, settings.escalation_targets),
+            "actions": required_actions(level, upcoming, now),
+        }
+        out.append({"item_id": row.id, "level": level, "data": data})
+    return out
+
+
+def _assign_refs(facts: list[dict[str, Any]], *, now: datetime) -> None:
+    """Which message shows each alert: its own (a ref per item and level), or the sweep's grouped post for
+    its level / grouped DM for its owner when there are more than GROUP_AFTER of them."""
+    stamp = now.isoformat()
+    per_level: dict[int, int] = defaultdict(int)
+    per_owner: dict[str, int] = defaultdict(int)
+    for f in facts:
+        per_level[f["level"]] += 1
+        if f["data"]["owner_id"]:
+            per_owner[f["data"]["owner_id"]] += 1
+    for f in facts:
+        item, level, owner = f["item_id"], f["level"], f["data"]["owner_id"]
+        grouped = per_level[level] > GROUP_AFTER
+        f["data"]["channel_ref"] = f"alert-group:L{level}:{stamp}" if grouped else f"alert:{item}:L{level}"
+        if owner:
+            grouped = per_owner[owner] > GROUP_AFTER
+            f["data"]["dm_ref"] = (
+                f"alert-dm-group:{owner}:{stamp}" if grouped else f"alert-dm:{item}:L{level}"
+            )
+
+
+def _queue(
+    session: Session,
+    new: list[Alert],
+    *,
+    key: str,
+    deps: Deps,
+    now: datetime,
+    render: AlertRenderer,
+) -> list[int]:
+    """One message per ref (`channel_ref`: posts, lowest level first; `dm_ref`: DMs to owners)."""
+    settings = deps.settings
+    groups: dict[str, list[Alert]] = defaultdict(list)
+    for a in sorted(new, key=lambda a: (a.level, a.id or 0)):
+        ref = a.data.get(key)
+        if ref:
+            groups[ref].append(a)
+    ids: list[int] = []
+    for ref, group in groups.items():
+        views = [alert_view(a) for a in group]
+        if key == "channel_ref":
+            text, blocks = render.alert_message(views, to_owner=False)
+            msg_id = outbox.post_message(
+                session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
+            )
+        else:
+            owner = group[0].data["owner_id"]
+            page = is_page(a.data.get("priority", "") for a in group)
+            text, blocks = render.alert_message(views, to_owner=True)
+            msg_id = outbox.send_dm(
+                session, now=now, user_id=owner, text=text, blocks=blocks, ref=ref, notice=not page
+            )
+        if msg_id is not None:
+            ids.append(msg_id)
+    return ids
+
+
+def rerender(session: Session, alert: Alert, *, now: datetime, render: AlertRenderer) -> list[int]:
+    """Bring the messages showing `alert` (channel post and owner DM) up to date, in place.
+
+    A message still waiting in the outbox (a DM held for quiet hours) is revised before it goes out;
+    one already sent gets a ``chat.update``.
+    """
+    ids: list[int] = []
+    siblings = alert_store.alerts_fired_at(session, kind=KIND, fired_at=alert.fired_at, lock=True)
+    for key, to_owner in (("channel_ref", False), ("dm_ref", True)):
+        ref = alert.data.get(key)
+        if not ref:
+            continue
+        group = [a for a in siblings if a.data.get(key) == ref] or [alert]
+        text, blocks = render.alert_message([alert_view(a) for a in group], to_owner=to_owner)
+        if outbox.revise_pending(session, ref=ref, text=text, blocks=blocks):
+            continue
+        msg_id = outbox.update_message(session, now=now, ref=ref, text=text, blocks=blocks)
+        if msg_id is not None:
+            ids.append(msg_id)
+    return ids

@@ -1,0 +1,360 @@
+"""Extracting remediation items from an analysis document: read it, preview what was found, keep a draft.
+
+    doc = read_pasted(text, source="…")  or  read_file(deps, file_id)   # FileProblem / DocumentProblem
+    preview = prepare(deps, user_id=…, channel_id=…, document=doc)      # NothingActionable, or a draft
+    … the person unticks what they do not want …
+    extraction_create.create_from_draft(deps, draft_id=…, user_id=…, picked=[0, 2])
+
+Nothing is created before the confirmation; a refusal (bad document, nothing actionable) writes nothing.
+The preview is kept server-side as an ExtractionDraft (a modal's private_metadata holds only its id).
+Slack calls (files.info, the download, users.list, users.info) happen outside any unit of work.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.core.errors import UserError
+from bot.core.extraction import DocumentError, ExtractedItem, check_document, extract
+from bot.core.items import rules
+from bot.core.mrkdwn import escape, truncate
+from bot.core.timing.deadlines import END_OF_DAY
+from bot.deps import Deps
+from bot.services import outbox
+from bot.services.extraction import files as slack_files
+from bot.services.extraction.duplicates import find_duplicates
+from bot.services.extraction.owners import check_mentioned_owners, known_users
+from bot.services.people.users import cached_timezones, get_person
+from bot.slack.blocks import extraction as extraction_blocks
+from storage import extraction as store
+from storage.models import ExtractionDraft
+
+MAX_BYTES = 200_000
+MAX_OFFERED = 200  # items one preview offers (twenty checkbox groups); more are counted, not offered
+FILE_WINDOW = timedelta(hours=1)  # a file shared longer ago than this is not what `extract` means
+DRAFT_LIFETIME = timedelta(days=7)
+OPEN_TITLES_SCANNED = 20_000
+KEPT_NOTES = 500  # done items and warnings kept with a draft (the preview shows the first few)
+
+
+class DocumentProblem(UserError):
+    """The document cannot be read (binary, empty, huge, whitespace, HTML)."""
+
+
+class NothingActionable(UserError):
+    """The document was read, and nothing in it is work to track."""
+
+    def __init__(self, source: str, reason: str, *, warnings: tuple[str, ...], done: tuple[str, ...]):
+        super().__init__(f"I found nothing to track in {source} — {reason}.")
+        self.source, self.reason, self.warnings, self.done = source, reason, warnings, done
+
+
+@dataclass(frozen=True)
+class Document:
+    text: str
+    source: str  # the file name, the source the person gave, or the document's title
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item the preview offers, with everything the confirmation will create it from."""
+
+    index: int
+    title: str
+    priority: str
+    priority_reason: str
+    kind: str
+    owner_written: str | None
+    owner_id: str | None
+    due: date | None
+    due_at: datetime | None  # the written due date, in the reader's time zone (17:00 unless a time was given)
+    deadline: datetime  # what the item gets if created now: due_at, or the priority's default
+    systems: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+    prevention: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    line: int = 0
+    section: str = ""
+    notes: tuple[str, ...] = ()  # what the reader should know: a due date already past, an unknown owner
+    duplicate_of: str | None = None
+    duplicate_why: str | None = None
+
+    @property
+    def checked(self) -> bool:
+        """Ticked in the preview unless it duplicates an existing item."""
+        return self.duplicate_of is None
+
+    @property
+    def uses_default_deadline(self) -> bool:
+        return self.due_at is None or self.due_at != self.deadline
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "title": self.title,
+            "priority": self.priority,
+            "priority_reason": self.priority_reason,
+            "kind": self.kind,
+            "owner_written": self.owner_written,
+            "owner_id": self.owner_id,
+            "due": self.due.isoformat() if self.due else None,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "deadline": self.deadline.isoformat(),
+            "systems": list(self.systems),
+            "criteria": list(self.criteria),
+            "prevention": list(self.prevention),
+            "evidence": list(self.evidence),
+            "line": self.line,
+            "section": self.section,
+            "notes": list(self.notes),
+            "duplicate_of": self.duplicate_of,
+            "duplicate_why": self.duplicate_why,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Row:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}  # a draft kept by an older version
+        values["due"] = date.fromisoformat(data["due"]) if data.get("due") else None
+        values["due_at"] = datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
+        values["deadline"] = datetime.fromisoformat(data["deadline"])
+        for name in ("systems", "criteria", "prevention", "evidence", "notes"):
+            values[name] = tuple(data.get(name) or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A draft as the preview shows it."""
+
+    draft_id: str
+    user_id: str
+    source: str
+    title: str | None
+    incident_id: str | None
+    rows: tuple[Row, ...]
+    found: int  # items in the document (more than `rows` when over MAX_OFFERED)
+    done: tuple[str, ...]  # ticked items: reported, never created
+    warnings: tuple[str, ...]
+    created_ids: tuple[str, ...] = field(default=())
+    used: bool = False
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def read_pasted(text: str, *, source: str | None) -> Document:
+    """Pasted text as a document; DocumentProblem says what is wrong with it."""
+    checked = _check(text.encode("utf-8", errors="surrogatepass"))
+    return Document(checked, (source or "").strip() or _title_or(checked, "the pasted document"))
+
+
+def read_file(deps: Deps, meta: slack_files.FileMeta, *, source: str | None = None) -> Document:
+    """A shared ``.md``/``.txt`` file (`slack_files.file_meta` describes it) as a document, downloaded
+    with the bot token."""
+    shared = slack_files.download_text_file(deps, meta, max_bytes=MAX_BYTES)
+    try:
+        text = check_document(shared.content, max_bytes=MAX_BYTES)
+    except DocumentError as err:
+        raise DocumentProblem(f"`{slack_files.shown_name(shared.name)}`: {escape(str(err))}") from None
+    return Document(text, (source or "").strip() or shared.name, file_id=meta.id)
+
+
+def _check(raw: bytes) -> str:
+    try:
+        return check_document(raw, max_bytes=MAX_BYTES)
+    except DocumentError as err:
+        raise DocumentProblem(escape(str(err))) from None
+
+
+def _title_or(text: str, fallback: str) -> str:
+    """The document's title when its first line is a top-level heading (``# Five Whys: …``)."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if first.startswith("# ") and first[2:].strip():
+        return truncate(first[2:].strip(), 120)
+    return fallback
+
+
+def pending_file(deps: Deps, *, user_id: str, channel_id: str) -> str | None:
+    """The file `user_id` shared in `channel_id` within the last hour and has not extracted yet."""
+    with deps.uow(readonly=True) as session:
+        row = store.shared_file(
+            session, user_id=user_id, channel_id=channel_id, since=deps.now() - FILE_WINDOW
+        )
+        return row.file_id if row is not None else None
+
+
+def remember_file(deps: Deps, *, user_id: str, channel_id: str, file_id: str) -> None:
+    with deps.uow() as session:
+        store.remember_file(session, user_id=user_id, channel_id=channel_id, file_id=file_id, now=deps.now())
+
+
+# --- the preview ----------------------------------------------------------------------------------
+
+
+def prepare(
+    deps: Deps,
+    *,
+    user_id: str,
+    channel_id: str,
+    document: Document,
+    incident_id: str | None = None,
+    after_draft: Any = None,
+) -> Preview:
+    """Extract the items, flag duplicates, and keep them as a draft for the preview.
+
+    Raises NothingActionable (and writes nothing) when the document holds no work. `after_draft(session,
+    preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview)."""
+    now = deps.now()
+    today = now.astimezone(cached_timezones(deps, [user_id])[user_id]).date()
+    result = extract(document.text, today=today, known_users=known_users(deps))
+    if not result.items:
+        raise NothingActionable(
+            escape(document.source),
+            result.nothing_actionable_reason or "every action item in it is already ticked",
+            warnings=result.warnings,
+            done=tuple(i.title for i in result.done),
+        )
+    tz = get_person(deps, user_id).tz
+    offered = result.items[:MAX_OFFERED]
+    owners = check_mentioned_owners(deps, offered)
+    rows = [_row(i, item, now=now, tz=tz, deps=deps, owners=owners) for i, item in enumerate(offered)]
+    with deps.uow(readonly=True) as session:
+        rows = find_duplicates(session, rows, source=document.source, open_limit=OPEN_TITLES_SCANNED)
+    draft = ExtractionDraft(
+        id=secrets.token_hex(8),
+        user_id=user_id,
+        channel_id=channel_id,
+        source=truncate(document.source, rules.MAX_SOURCE),
+        title=truncate(result.title, 200) if result.title else None,
+        incident_id=incident_id,
+        file_id=document.file_id,
+        found=len(result.items),
+        items=[r.to_json() for r in rows],
+        done=[i.title for i in result.done][:KEPT_NOTES],
+        warnings=list(result.warnings)[:KEPT_NOTES],
+        created_at=now,
+    )
+    with deps.uow() as session:
+        store.purge_drafts(session, before=now - DRAFT_LIFETIME)
+        session.add(draft)
+        session.flush()
+        preview = _preview(draft)
+        if after_draft is not None:
+            after_draft(session, preview)
+    return preview
+
+
+def load_preview(deps: Deps, *, draft_id: str, user_id: str) -> Preview:
+    """The draft `draft_id` of `user_id`, as its preview shows it; UserError when it is gone."""
+    with deps.uow(readonly=True) as session:
+        draft = store.get_draft(session, draft_id=draft_id)
+        if draft is None or draft.user_id != user_id:
+            raise UserError(GONE)
+        return _preview(draft)
+
+
+GONE = "That preview is no longer available (previews are kept for a week). Run `/remediate extract` again."
+
+
+def _preview(draft: ExtractionDraft) -> Preview:
+    return Preview(
+        draft_id=draft.id,
+        user_id=draft.user_id,
+        source=draft.source,
+        title=draft.title,
+        incident_id=draft.incident_id,
+        rows=tuple(Row.from_json(r) for r in draft.items),
+        found=draft.found,
+        done=tuple(draft.done),
+        warnings=tuple(draft.warnings),
+        created_ids=tuple(draft.created_ids),
+        used=draft.used_at is not None,
+    )
+
+
+def _row(
+    index: int,
+    item: ExtractedItem,
+    *,
+    now: datetime,
+    tz: Any,
+    deps: Deps,
+    owners: dict[str, str | None],
+) -> Row:
+    notes: list[str] = []
+    title = " ".join(item.title.split())
+    if len(title) > rules.MAX_TITLE:
+        title = title[: rules.MAX_TITLE - 1] + "…"
+        notes.append("title shortened; the full line is in the description")
+    owner_id = item.owner_user_id
+    if owner_id is not None and owner_id in owners:
+        problem = owners[owner_id]
+        if problem:
+            notes.append(problem)
+            owner_id = None
+    due_at = None
+    if item.due is not None:
+        due_at = datetime.combine(item.due, item.due_time or END_OF_DAY, tzinfo=tz)
+    default = rules.default_deadline(item.priority, now, deps.settings.deadline_policy)
+    deadline = due_at if due_at is not None and due_at > now else default.astimezone(tz)
+    if item.due is not None and due_at is not None and due_at <= now:
+        notes.append(f"the due date {item.due.isoformat()} has passed; it gets the {item.priority} default")
+    systems = [s for s in rules.split_systems(item.systems) if len(s) <= rules.MAX_SYSTEM_NAME]
+    return Row(
+        index=index,
+        title=title,
+        priority=item.priority,
+        priority_reason=item.priority_reason,
+        kind=item.kind,
+        owner_written=item.owner,
+        owner_id=owner_id,
+        due=item.due,
+        due_at=due_at,
+        deadline=deadline,
+        systems=tuple(dict.fromkeys(systems))[: rules.MAX_SYSTEMS],
+        criteria=_bounded(item.success_criteria, rules.MAX_CRITERIA),
+        prevention=_bounded(item.prevention, rules.MAX_PREVENTION),
+        evidence=tuple(truncate(e, rules.MAX_EVIDENCE_REF) for e in item.evidence[:20]),
+        line=item.line,
+        section=truncate(item.section, 200),
+        notes=tuple(notes),
+    )
+
+
+def _bounded(texts: tuple[str, ...], most: int) -> tuple[str, ...]:
+    unique = dict.fromkeys(" ".join(t.split()) for t in texts if t.strip())
+    return tuple(truncate(t, rules.MAX_TEXT) for t in unique)[:most]
+
+
+# --- a document shared with the bot in a DM --------------------------------------------------------
+
+
+def answer_file_in_dm(deps: Deps, *, user_id: str, channel_id: str, file_id: str) -> None:
+    """Read a file shared with the bot in a DM and answer there: a button that opens the preview, or
+    why it cannot be read, or that nothing in it is work to track. Only the answer is written then.
+    Files from bots (the bot's own uploads among them) are ignored."""
+    if get_person(deps, user_id).is_bot:
+        return
+    try:
+        meta = slack_files.file_meta(deps, file_id)
+        document = read_file(deps, meta)
+
+        def offer(session: Any, preview: Preview) -> None:
+            text, blocks = extraction_blocks.offer_message(preview)
+            outbox.send_dm(session, now=deps.now(), user_id=user_id, text=text, blocks=blocks)
+
+        prepare(deps, user_id=user_id, channel_id=channel_id, document=document, after_draft=offer)
+    except NothingActionable as problem:
+        _dm(deps, user_id, *extraction_blocks.nothing_message(problem))
+    except UserError as err:
+        _dm(deps, user_id, *extraction_blocks.refusal_message(err.message))
+
+
+def _dm(deps: Deps, user_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    with deps.uow() as session:
+        outbox.send_dm(session, now=deps.now(), user_id=user_id, text=text, blocks=blocks)

@@ -1,0 +1,132 @@
+"""Where an incident's messages go: its cards (updated in place) and its thread; plus the shared steps.
+
+The announcement card is posted under the ref ``incident-card:<id>:<channel>`` (INCIDENT_CHANNEL, and the
+incident's own channel when it has one); every change updates each card in place with chat.update. Status
+updates, notes and nudges are replies in the thread of the card in INCIDENT_CHANNEL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.core.errors import NotFound, UserError
+from bot.core.incidents import rules
+from bot.core.mrkdwn import date
+from bot.services import outbox
+from bot.slack.blocks.incidents import messages as msgs
+from storage import incidents as store
+from storage import queries
+from storage.models import Incident
+
+
+def clocks_for(settings: Settings) -> rules.IncidentClocks:
+    return rules.IncidentClocks.parse(
+        response=settings.incident_response,
+        update=settings.incident_update,
+        resolution=settings.incident_resolution,
+        monitoring=settings.incident_monitoring,
+        level2=settings.incident_escalation_l2_after,
+        level3=settings.incident_escalation_l3_after,
+    )
+
+
+def card_ref(incident_id: str, channel: str) -> str:
+    return f"incident-card:{incident_id}:{channel}"
+
+
+def thread_ref(settings: Settings, incident_id: str) -> str:
+    """The incident's thread: replies under its card in INCIDENT_CHANNEL."""
+    return card_ref(incident_id, settings.incident_channel)
+
+
+def card_channels(settings: Settings, inc: Incident) -> list[str]:
+    channels = [settings.incident_channel]
+    if inc.channel_id and inc.channel_id not in channels:
+        channels.append(inc.channel_id)
+    return channels
+
+
+def require(session: Session, incident_id: str, *, lock: bool = False) -> Incident:
+    """The incident, or NotFound. Use cases that change it pass `lock` (one change at a time)."""
+    inc = store.get_incident(session, incident_id=incident_id, for_update=lock)
+    if inc is None:
+        raise NotFound(f"There is no incident {incident_id}; `/incident list all` shows every incident.")
+    return inc
+
+
+def refuse_closed(inc: Incident) -> None:
+    if inc.status == rules.CLOSED:
+        raise UserError(
+            f"{inc.id} was closed {date(inc.closed_at)}; it takes no more changes. "
+            "Declare a new incident if the problem is back."
+        )
+
+
+def refresh_cards(session: Session, *, now: datetime, settings: Settings, inc: Incident) -> None:
+    """Queue chat.update of every card of the incident (the main channel and its own channel)."""
+    text, blocks = msgs.card(inc, clocks_for(settings))
+    for channel in card_channels(settings, inc):
+        outbox.update_message(session, now=now, ref=card_ref(inc.id, channel), text=text, blocks=blocks)
+
+
+def post_in_thread(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    inc: Incident,
+    message: tuple[str, list[dict]],
+    dedupe_key: str | None = None,
+    also_incident_channel: bool = False,
+) -> list[int]:
+    """Queue a reply in the incident's thread (and, if asked, in its own channel). Returns outbox ids."""
+    text, blocks = message
+    queued = [
+        outbox.post_message(
+            session,
+            now=now,
+            channel=settings.incident_channel,
+            text=text,
+            blocks=blocks,
+            thread_ref=thread_ref(settings, inc.id),
+            dedupe_key=dedupe_key,
+        )
+    ]
+    if also_incident_channel and inc.channel_id and inc.channel_id != settings.incident_channel:
+        queued.append(
+            outbox.post_message(
+                session,
+                now=now,
+                channel=inc.channel_id,
+                text=text,
+                blocks=blocks,
+                dedupe_key=f"{dedupe_key}:{inc.channel_id}" if dedupe_key else None,
+            )
+        )
+    return [m for m in queued if m is not None]
+
+
+def close_incident(
+    session: Session, *, now: datetime, settings: Settings, inc: Incident, actor_id: str | None
+) -> list[int]:
+    """Close a resolved incident: status, timeline, a note in its thread and its cards."""
+    inc.status = rules.CLOSED
+    inc.closed_at = now
+    inc.next_update_due = None
+    inc.updated_at = now
+    how = "Closed" if actor_id else "Closed after the monitoring period"
+    queries.add_event(session, subject_id=inc.id, at=now, actor_id=actor_id, kind="closed", summary=how)
+    ids = post_in_thread(
+        session,
+        now=now,
+        settings=settings,
+        inc=inc,
+        message=msgs.closed(inc, actor_id=actor_id, waived=bool(inc.waiver_reason)),
+        dedupe_key=f"incident-closed:{inc.id}",
+        also_incident_channel=True,
+    )
+    refresh_cards(session, now=now, settings=settings, inc=inc)
+    return ids

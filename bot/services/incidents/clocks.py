@@ -1,0 +1,197 @@
+"""The incident clocks, run by the scheduled jobs: pages, escalations, update nudges and close-outs.
+
+- `sweep_incident_escalations` (the ``escalations`` job): pages the on-call when an incident is not
+  acknowledged within its initial-response time, and escalates unresolved incidents at Level 2 and Level 3.
+  Each fires once per incident and level: an ``alert`` row unique per (incident, kind, level) is written in
+  the same transaction as the message, so reruns, catch-ups and other replicas never repeat one. After
+  downtime every missed one fires once, in order.
+- `sweep_incident_reminders` (the ``reminders`` job): nudges the commander in the incident thread when a
+  status update is overdue (claimed per missed interval, so at most once each), and closes incidents whose
+  monitoring period ended — except P0/P1 without a preventative item or waiver, which stay resolved and are
+  reported once in the thread (the digest lists them through `held_incidents`).
+
+Both return the outbox ids they queued. What is due is decided by `bot.core.incidents.rules`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings, split_mentions
+from bot.core.incidents import rules
+from bot.core.mrkdwn import users
+from bot.deps import Deps
+from bot.services import outbox
+from bot.services.incidents.cards import clocks_for, close_incident, post_in_thread
+from bot.slack.blocks.incidents import messages as msgs
+from storage import incidents as store
+from storage import queries
+from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+_TARGET_SETTINGS = {2: "INCIDENT_ESCALATION_L2", 3: "INCIDENT_ESCALATION_L3"}
+
+
+def sweep_incident_escalations(deps: Deps, now: datetime) -> list[int]:
+    """Fire the pages and escalations due at `now`, each once. Returns the outbox ids queued."""
+    settings = deps.settings
+    clocks = clocks_for(settings)
+    queued: list[int] = []
+    fired: list[tuple[str, int]] = []
+    with deps.uow() as session:
+        for inc in store.active_incidents(session):
+            for due in rules.due_alerts(inc, now, clocks):
+                first = store.fire_alert_once(
+                    session,
+                    incident_id=inc.id,
+                    kind=due.kind,
+                    level=due.level,
+                    now=now,
+                    data={"due_at": due.due_at.isoformat()},
+                )
+                if not first:
+                    continue
+                if due.kind == rules.PAGE:
+                    queued += _page(session, now=now, settings=settings, inc=inc, clocks=clocks)
+                else:
+                    queued += _escalate(session, now=now, settings=settings, inc=inc, level=due.level)
+                fired.append((due.kind, due.level))
+    for kind, level in fired:
+        deps.metrics.escalations.labels(kind=kind, level=str(level)).inc()
+    if fired:
+        log.info("incident alerts fired: %s", ", ".join(f"{k}/L{lvl}" for k, lvl in fired))
+    return queued
+
+
+def _page(
+    session: Session, *, now: datetime, settings: Settings, inc: Incident, clocks: rules.IncidentClocks
+) -> list[int]:
+    """Page the on-call (ONCALL; the commander when nobody is configured) in the channel and by DM."""
+    oncall = split_mentions(settings.oncall)
+    text, blocks = msgs.page(inc, now=now, clocks=clocks, oncall=oncall)
+    messages = [
+        outbox.post_message(
+            session,
+            now=now,
+            channel=settings.incident_channel,
+            text=text,
+            blocks=blocks,
+            dedupe_key=f"incident-page:{inc.id}",
+        )
+    ]
+    # A user group cannot be sent a DM; its mention in the channel notifies its members.
+    for person in [u for u in oncall if not u.startswith("S")] or [inc.commander_id]:
+        messages.append(
+            outbox.send_dm(
+                session,
+                now=now,
+                user_id=person,
+                text=text,
+                blocks=blocks,
+                dedupe_key=f"incident-page:{inc.id}:{person}",
+            )
+        )
+    queries.add_event(
+        session,
+        subject_id=inc.id,
+        at=now,
+        actor_id=None,
+        kind="paged",
+        summary=f"Paged {users(oncall) if oncall else 'the commander'}: not acknowledged in time",
+        data={"oncall": oncall},
+    )
+    return [m for m in messages if m is not None]
+
+
+def _escalate(session: Session, *, now: datetime, settings: Settings, inc: Incident, level: int) -> list[int]:
+    """One message per level reached, in INCIDENT_CHANNEL, mentioning that level's people."""
+    targets = split_mentions(
+        settings.incident_escalation_l2 if level == 2 else settings.incident_escalation_l3
+    )
+    text, blocks = msgs.escalation(
+        inc, level=level, now=now, targets=targets, setting_name=_TARGET_SETTINGS.get(level, "")
+    )
+    message = outbox.post_message(
+        session,
+        now=now,
+        channel=settings.incident_channel,
+        text=text,
+        blocks=blocks,
+        dedupe_key=f"incident-escalation:{inc.id}:{level}",
+    )
+    queries.add_event(
+        session,
+        subject_id=inc.id,
+        at=now,
+        actor_id=None,
+        kind="escalated",
+        summary=f"Escalated to Level {level}" + (f" ({users(targets)})" if targets else ""),
+        data={"level": level, "targets": targets},
+    )
+    return [message] if message is not None else []
+
+
+def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
+    """Nudge overdue status updates (once per missed interval) and close incidents whose monitoring ended.
+    Returns the outbox ids queued."""
+    settings = deps.settings
+    clocks = clocks_for(settings)
+    queued: list[int] = []
+    with deps.uow() as session:
+        for inc in store.update_overdue(session, now=now):
+            interval = rules.missed_update_interval(inc, now, clocks)
+            if interval is None:
+                continue
+            key = f"incident-nudge:{inc.id}:{interval.isoformat()}"
+            if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id[:64]):
+                continue
+            queued += post_in_thread(
+                session,
+                now=now,
+                settings=settings,
+                inc=inc,
+                message=msgs.nudge(inc, now=now, clocks=clocks),
+                dedupe_key=key,
+            )
+            queries.add_event(
+                session,
+                subject_id=inc.id,
+                at=now,
+                actor_id=None,
+                kind="nudged",
+                summary="Status update overdue; commander nudged",
+                data={"due": inc.next_update_due.isoformat() if inc.next_update_due else None},
+            )
+        for inc in store.monitoring_ended(session, now=now):
+            blocked = rules.close_out_blocked(
+                inc.severity,
+                has_preventative_item=store.has_preventative_item(session, incident_id=inc.id),
+                waiver_reason=inc.waiver_reason,
+            )
+            if not blocked:
+                queued += close_incident(session, now=now, settings=settings, inc=inc, actor_id=None)
+                continue
+            assert inc.monitoring_until is not None
+            key = f"incident-held:{inc.id}:{inc.monitoring_until.isoformat()}"
+            if queries.try_claim(session, key=key, now=now, owner=deps.worker_id[:64]):
+                queued += post_in_thread(
+                    session,
+                    now=now,
+                    settings=settings,
+                    inc=inc,
+                    message=msgs.held(inc, now=now),
+                    dedupe_key=key,
+                )
+                queries.add_event(
+                    session,
+                    subject_id=inc.id,
+                    at=now,
+                    actor_id=None,
+                    kind="close-out-held",
+                    summary="Monitoring ended; held open: no preventative action item or waiver yet",
+                )
+    return queued

@@ -1,0 +1,179 @@
+"""After the incident: the post-mortem draft, and action items that become linked remediation items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from bot.core.errors import UserError
+from bot.core.incidents import postmortem
+from bot.core.mrkdwn import date, escape, user
+from bot.deps import Deps
+from bot.services import outbox
+from bot.services.incidents.cards import post_in_thread, require
+from bot.services.items.changes import create_item_in
+from bot.services.people.users import user_timezone
+from bot.slack.blocks.incidents import messages as msgs
+from storage import incidents as store
+from storage import queries
+from storage.models import Incident, RemediationItem
+
+
+@dataclass(frozen=True)
+class PostmortemPosted:
+    incident: Incident
+    channel: str
+    filename: str
+
+
+def _record(inc: Incident, events: list, items: list[RemediationItem]) -> postmortem.Record:
+    return postmortem.Record(
+        incident_id=inc.id,
+        title=inc.title,
+        severity=inc.severity,
+        impact=inc.impact,
+        users_affected=inc.users_affected,
+        detection=inc.detection,
+        declared_by=inc.declared_by,
+        commander_id=inc.commander_id,
+        started_at=inc.started_at,
+        acknowledged_at=inc.acknowledged_at,
+        acknowledged_by=inc.acknowledged_by,
+        mitigated_at=inc.mitigated_at,
+        resolved_at=inc.resolved_at,
+        closed_at=inc.closed_at,
+        resolution_summary=inc.resolution_summary,
+        waiver_reason=inc.waiver_reason,
+        events=[
+            postmortem.Event(
+                at=e.at,
+                actor_id=e.actor_id,
+                summary=e.summary,
+                kind=e.kind,
+                to_status=(e.data or {}).get("to"),
+            )
+            for e in events
+        ],
+        items=[
+            postmortem.ActionItem(
+                id=i.id,
+                title=i.title,
+                kind=i.kind,
+                owner_id=i.owner_id,
+                deadline=i.deadline,
+                status=i.status,
+            )
+            for i in items
+        ],
+    )
+
+
+def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> PostmortemPosted:
+    """Post the draft to INCIDENT_CHANNEL: a message with the key figures and an **Add action item**
+    button, and the full Markdown draft as a file in its thread."""
+    settings, now = deps.settings, deps.now()
+    with deps.uow() as session:
+        inc = require(session, incident_id)
+        events = queries.timeline(session, subject_id=inc.id)
+        items = store.linked_items(session, incident_id=inc.id)
+        people = {inc.declared_by, inc.commander_id, inc.acknowledged_by, *(i.owner_id for i in items)}
+        people |= {e.actor_id for e in events}
+        cached = queries.cached_users(session, user_ids=sorted(p for p in people if p))
+        names = {uid: (u.name or uid) for uid, u in cached.items()}
+        record = _record(inc, events, items)
+        document = postmortem.markdown(record, now=now, tz=settings.tz, names=names)
+        ref = f"incident-postmortem:{inc.id}:{int(now.timestamp())}"
+        text, blocks = msgs.postmortem(inc, record=record, now=now)
+        outbox.post_message(
+            session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
+        )
+        filename = f"postmortem-{inc.id.lower()}.md"
+        outbox.upload_file(
+            session,
+            now=now,
+            channel=settings.incident_channel,
+            filename=filename,
+            content=document.encode("utf-8"),
+            title=f"Post-mortem draft: {inc.id}",
+            initial_comment=f"Post-mortem draft for {inc.id}; copy it into your document and fill it in.",
+            thread_ref=ref,
+        )
+        queries.add_event(
+            session,
+            subject_id=inc.id,
+            at=now,
+            actor_id=actor_id,
+            kind="postmortem",
+            summary="Post-mortem draft posted",
+        )
+    return PostmortemPosted(inc, settings.incident_channel, filename)
+
+
+@dataclass(frozen=True)
+class ActionItemForm:
+    title: str
+    owner_id: str | None
+    priority: str | None
+    due: str | None  # YYYY-MM-DD from the date picker
+    kind: str = "preventative"
+
+
+def add_action_item(
+    deps: Deps, *, incident_id: str, actor_id: str, form: ActionItemForm, request_key: str | None = None
+) -> RemediationItem:
+    """Create a remediation item linked to the incident (item.incident_id) and note it on the incident's
+    timeline and thread. A repeated submission of the same modal returns the item it created."""
+    if not form.owner_id:
+        raise UserError("Pick the owner of the action item.")
+    if not form.due:
+        raise UserError("Pick the deadline of the action item.")
+    try:
+        day = datetime.strptime(form.due, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar day, zoned below
+    except ValueError:
+        raise UserError(f"`{form.due}` is not a date; pick one in the date picker.") from None
+    # Due by the end of that day where the owner lives (asked of Slack before the unit of work).
+    deadline = datetime.combine(day, time(23, 59), tzinfo=user_timezone(deps, form.owner_id))
+    settings, now = deps.settings, deps.now()
+    with deps.uow() as session:
+        if request_key:
+            owner = store.claim_owner(session, key=request_key)
+            if owner is not None:
+                existing = session.get(RemediationItem, owner)
+                if existing is not None:
+                    return existing
+        inc = require(session, incident_id)
+        item, _ = create_item_in(
+            session,
+            now=now,
+            settings=settings,
+            actor_id=actor_id,
+            title=form.title,
+            priority=form.priority or inc.severity,
+            owner_id=form.owner_id,
+            deadline=deadline,
+            kind=form.kind or "preventative",
+            incident_id=inc.id,
+            note=f"Action item from the post-mortem of {inc.id}",
+        )
+        session.flush()
+        if request_key and not queries.try_claim(session, key=request_key, now=now, owner=item.id):
+            raise UserError("That form was already submitted.")
+        queries.add_event(
+            session,
+            subject_id=inc.id,
+            at=now,
+            actor_id=actor_id,
+            kind="action-item",
+            summary=f"Action item `{item.id}` ({item.kind}): {escape(item.title)}; owner "
+            f"{user(item.owner_id)}, due {date(item.deadline)}",
+            data={"item_id": item.id, "kind": item.kind},
+        )
+        post_in_thread(
+            session,
+            now=now,
+            settings=settings,
+            inc=inc,
+            message=msgs.action_item_added(inc, item, actor_id=actor_id),
+            dedupe_key=f"incident-action-item:{item.id}",
+        )
+    return item
