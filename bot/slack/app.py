@@ -177,6 +177,11 @@ def _error_handler(deps: Deps) -> Any:
             request.context["outcome"] = "duplicate"
             log.info("a form was not opened (%s) for %s ref=%s", unavailable, kind, ref)
             return BoltResponse(status=200, body="")
+        elif unavailable == "exchanged_trigger_id" and body.get("command"):
+            # A copy of a command whose form another replica opened already (see `bot.slack.dedupe`).
+            request.context["outcome"] = "duplicate"
+            log.info("a repeated slash command found its form opened already ref=%s", ref)
+            message = dedupe.REPEATED_COMMAND
         else:
             # Slack's Web API is down, slow or limiting us (an outage, not a bug): say so, no traceback.
             request.context["outcome"] = "error"

@@ -24,8 +24,8 @@ router's dispatch, so every command gets this without asking: a delivery whose `
 claimed already is answered "already done" and not acted on. Otherwise, while the command runs, each unit
 of work that writes anything but a cache claims the key just before it commits, in that same transaction;
 a copy that lost the race rolls back with `AlreadyDone` and is answered the same way. A command that writes
-nothing is not claimed (a replay of `list` lists again), except one that answered by opening a form: its
-key is claimed afterwards, so a replay answers "already done" instead of failing on a used trigger.
+nothing is not claimed (a replay of `list` lists again); one that answered by opening a form is remembered
+in this process, so a replay answers "already done" instead of failing on a used trigger.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def command_once(deps: Deps, trigger_id: str | None, dispatch: Callable[[], Repl
     key = command_key(trigger_id)
     if key is None:
         return dispatch()
-    if seen(deps, key):
+    if _form_opened(deps, key) or seen(deps, key):
         log.info("answered a repeated delivery of a slash command without acting")
         return Reply(REPEATED_COMMAND)
     acting = _Acting(deps, key, mark=f"{deps.worker_id[:40]}:{uuid.uuid4().hex[:16]}")
@@ -160,8 +160,29 @@ def command_once(deps: Deps, trigger_id: str | None, dispatch: Callable[[], Repl
     finally:
         _acting.reset(token)
     if reply is None and not acting.claimed:  # it answered by opening a form: the trigger is used now
-        claim_once(deps, key)
+        _remember_form(deps, key)
     return reply
+
+
+# Forms opened by a command, remembered in this process only: opening a form changes nothing, so it leaves
+# nothing in the database either. A copy reaching this process is answered "already done"; one reaching
+# another replica finds the trigger used at Slack (`exchanged_trigger_id`), which the error handler answers
+# the same way.
+FORMS_REMEMBERED = 10_000
+
+
+def _remember_form(deps: Deps, key: str) -> None:
+    opened: dict[str, None] = deps.memo.setdefault("forms-opened", {})
+    opened[key] = None
+    while len(opened) > FORMS_REMEMBERED:
+        try:
+            opened.pop(next(iter(opened)))
+        except (KeyError, RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+            break
+
+
+def _form_opened(deps: Deps, key: str) -> bool:
+    return key in deps.memo.get("forms-opened", {})
 
 
 def _writes(session: OrmSession) -> set[str]:
