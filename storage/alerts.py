@@ -47,25 +47,43 @@ def insert_alert(
         return None
 
 
-def insert_alerts(
-    session: Session, *, kind: str, fired_at: datetime, alerts: Sequence[tuple[str, int, dict[str, Any]]]
-) -> list[Alert]:
-    """Fire many (subject, level, data) at once: the new rows, without those another run fired first.
+LevelClaim = tuple[str, str, int, dict[str, Any]]  # (subject_id, kind, level, data)
+
+
+def claim_levels(session: Session, *, fired_at: datetime, claims: Sequence[LevelClaim]) -> list[Alert]:
+    """Fire each (subject, kind, level) once: the new rows in the order asked, without those that had
+    already fired (here or in another run). Every escalation ladder fires its levels through this.
 
     One insert for the lot; only when a concurrent run got some of them first does it fall back to one
     savepoint per alert to find out which.
     """
-    rows = [Alert(subject_id=s, kind=kind, level=lvl, fired_at=fired_at, data=d) for s, lvl, d in alerts]
+    rows = [Alert(subject_id=s, kind=k, level=lvl, fired_at=fired_at, data=d) for s, k, lvl, d in claims]
+    if not rows:
+        return []
     try:
         with session.begin_nested():
             session.add_all(rows)
         return rows
     except IntegrityError:
         fired = [
-            insert_alert(session, subject_id=s, kind=kind, level=lvl, fired_at=fired_at, data=dict(d))
-            for s, lvl, d in alerts
+            insert_alert(session, subject_id=s, kind=k, level=lvl, fired_at=fired_at, data=dict(d))
+            for s, k, lvl, d in claims
         ]
         return [a for a in fired if a is not None]
+
+
+def fired_levels(
+    session: Session, *, subject_ids: Sequence[str], kinds: Sequence[str]
+) -> dict[str, set[int]]:
+    """Per subject, the levels already fired in any of `kinds` (subjects with none are left out)."""
+    out: dict[str, set[int]] = {}
+    for chunk in _chunks(list(subject_ids)):
+        stmt = select(col(Alert.subject_id), col(Alert.level)).where(
+            col(Alert.subject_id).in_(chunk), col(Alert.kind).in_(list(kinds))
+        )
+        for subject_id, level in session.execute(stmt):
+            out.setdefault(subject_id, set()).add(level)
+    return out
 
 
 def get_alert(session: Session, *, alert_id: int, lock: bool = False) -> Alert | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session, col
 
 from storage.models import Alert, Claim, Incident, RemediationItem
@@ -126,34 +125,6 @@ def fired_alerts(session: Session, *, incident_id: str) -> list[Alert]:
         .order_by(col(Alert.fired_at), col(Alert.level))
     )
     return list(session.scalars(stmt))
-
-
-def fire_alert_once(
-    session: Session,
-    *,
-    incident_id: str,
-    kind: str,
-    level: int,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-) -> bool:
-    """Record that (incident, kind, level) fired; False when it already had (here or in another replica).
-
-    A savepoint keeps a lost race from spoiling the caller's transaction.
-    """
-    already = session.scalars(
-        select(col(Alert.id)).where(
-            and_(col(Alert.subject_id) == incident_id, col(Alert.kind) == kind, col(Alert.level) == level)
-        )
-    ).first()
-    if already is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Alert(subject_id=incident_id, kind=kind, level=level, fired_at=now, data=data or {}))
-        return True
-    except IntegrityError:
-        return False
 
 
 def acknowledge_alerts(session: Session, *, incident_id: str, kind: str, user_id: str, now: datetime) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.core.errors import UserError
+from bot.core.escalation.ladder import ESCALATION, PAGE, Due, due_levels, incident_ladder
 from bot.core.mrkdwn import escape
 from bot.core.timing.durations import PRIORITIES, PriorityDurations, parse_duration, parse_priority_durations
 
@@ -60,9 +62,9 @@ DETECTION_METHODS = ("automated", "manual")
 # P0 and P1 incidents close only with a preventative remediation item (owner and deadline) or a waiver.
 CLOSE_OUT_SEVERITIES = ("P0", "P1")
 
-# Kinds of alert an incident can fire, each at most once per level (storage keeps them unique).
-PAGE = "incident-response"
-ESCALATION = "incident-escalation"
+# Kinds of alert an incident can fire, each at most once per level (storage keeps them unique); the
+# incident ladder itself is `bot.core.escalation.ladder.incident_ladder`.
+ALERT_KINDS = (PAGE, ESCALATION)
 
 # What each escalation level is expected to do (the escalation path of the incident response plan).
 ESCALATION_EXPECTATIONS = {
@@ -136,13 +138,6 @@ class IncidentClocks:
         return self.monitoring.get(severity, timedelta(0))
 
 
-@dataclass(frozen=True)
-class DueAlert:
-    kind: str  # PAGE or ESCALATION
-    level: int  # 1 for the on-call page, 2 and 3 for escalations
-    due_at: datetime
-
-
 # --- what is due --------------------------------------------------------------------------------------
 
 
@@ -151,24 +146,31 @@ def is_active(status: str) -> bool:
     return status in ACTIVE_STATUSES
 
 
-def due_alerts(inc: IncidentLike, now: datetime, clocks: IncidentClocks) -> list[DueAlert]:
-    """Pages and escalations whose time has come, oldest first (the caller fires each one only once).
+def due_alerts(
+    inc: IncidentLike,
+    now: datetime,
+    clocks: IncidentClocks,
+    *,
+    fired: Collection[int] = (),
+    targets: Mapping[int, Iterable[str]] | None = None,
+) -> list[Due]:
+    """Pages and escalations whose time has come and whose level is not in `fired`, oldest first (the
+    caller fires each one only once):
 
     - the on-call page (level 1) when the incident is still not acknowledged at the initial-response time;
     - Level 2 and Level 3 when it is still unresolved at their thresholds (acknowledging does not stop them).
-    After downtime every missed one is due at once, in order.
+    After downtime every missed one is due at once, in order. `targets` says who each level tells.
     """
     if not is_active(inc.status):
         return []
-    out: list[DueAlert] = []
-    respond_by = clocks.respond_by(inc)
-    if inc.acknowledged_at is None and respond_by is not None and now >= respond_by:
-        out.append(DueAlert(PAGE, 1, respond_by))
-    for level in sorted(clocks.escalation):
-        at = clocks.escalates_at(inc, level)
-        if at is not None and now >= at:
-            out.append(DueAlert(ESCALATION, level, at))
-    return sorted(out, key=lambda a: (a.due_at, a.level))
+    ladder = incident_ladder(
+        inc.severity,
+        response=clocks.response,
+        escalation=clocks.escalation,
+        page=inc.acknowledged_at is None,
+        targets=targets,
+    )
+    return due_levels(ladder, inc.declared_at, now, fired)
 
 
 def missed_update_interval(inc: IncidentLike, now: datetime, clocks: IncidentClocks) -> datetime | None:

@@ -18,13 +18,13 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.core.errors import AlreadyDone, UserError
-from bot.core.escalation.ladder import OPEN_STATUSES, next_level
+from bot.core.escalation.ladder import OPEN_STATUSES, next_rung
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.timing.durations import format_duration
 from bot.core.timing.quiet_hours import tomorrow_at
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.escalations.sweep import KIND, AlertRenderer, rerender, snooze_state
+from bot.services.escalations.sweep import KIND, AlertRenderer, ladder_for, rerender, snooze_state
 from bot.services.items import changes as items
 from bot.services.people.admins import is_admin
 from bot.services.people.users import get_person
@@ -211,18 +211,15 @@ def _next_level_text(session: Session, alert: Alert, *, deps: Deps) -> str:
         return "the item is no longer open, so nothing more escalates"
     siblings = alert_store.alerts_for(session, subject_ids=[item.id], kind=KIND)
     state = snooze_state(siblings)
-    upcoming = next_level(
-        priority=item.priority,
-        deadline=item.deadline,
-        thresholds=deps.settings.escalation_thresholds,
-        fired={a.level for a in siblings},
-        delay=state.delay,
-        not_before=state.not_before,
+    upcoming = next_rung(
+        ladder_for(item.priority, deps.settings),
+        state.start(item.deadline),
+        {a.level for a in siblings},
+        hold_until=state.not_before,
     )
     if upcoming is None:
         return "no higher level is left to fire"
-    level, due = upcoming
-    return f"Level {level} now fires {date(due)} at the earliest"
+    return f"Level {upcoming.level} now fires {date(upcoming.due_at)} at the earliest"
 
 
 def post_status_update(

@@ -1,8 +1,9 @@
 """The escalation sweep for overdue remediation items: fire each due level once, and tell people.
 
 One sweep reads the overdue items and the alerts they already have, works out which levels are due
-(`bot.core.escalation.ladder`), and then, in one unit of work, inserts an Alert per (item, level) — the unique
-constraint makes each fire once, even with several replicas — and queues the messages in the outbox:
+(each item's `item_ladder`, through `bot.core.escalation.ladder.due_levels`), and then, in one unit of work,
+claims an Alert per (item, level) — `storage.alerts.claim_levels`: the unique constraint makes each fire
+once, even with several replicas — and queues the messages in the outbox:
 
 - the incident channel: one post per alert mentioning the owner and the people of every level up to it,
   or, when a sweep finds more than GROUP_AFTER alerts of one level (after an outage), one grouped post;
@@ -23,15 +24,19 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.core.escalation.ladder import (
     OPEN_STATUSES,
+    OVERDUE,
     AlertView,
+    Due,
+    Ladder,
+    due_levels,
     earliest_threshold,
     hours_overdue,
+    item_ladder,
     last_levels,
-    levels_to_fire,
-    mentions_for,
-    next_level,
+    next_rung,
     required_actions,
 )
 from bot.core.items.impact import mrr_at_risk
@@ -44,7 +49,7 @@ from storage.models import Alert
 
 log = logging.getLogger(__name__)
 
-KIND = "overdue"
+KIND = OVERDUE
 GROUP_AFTER = 3  # more alerts than this in one sweep (per level, or per owner) are grouped in one message
 
 Rendered = tuple[str, list[dict[str, Any]]]
@@ -60,6 +65,10 @@ class AlertRenderer(Protocol):
 class SnoozeState:
     delay: timedelta
     not_before: datetime | None
+
+    def start(self, deadline: datetime) -> datetime:
+        """Where the item's ladder starts: its deadline, pushed back by the snoozed time."""
+        return deadline + self.delay
 
 
 def snooze_state(alerts: Sequence[Alert]) -> SnoozeState:
@@ -96,9 +105,17 @@ def alert_view(alert: Alert) -> AlertView:
 @dataclass
 class _Plan:
     row: Any
-    levels: list[int]
+    ladder: Ladder
+    due: list[Due]
     fired: set[int]
     snooze: SnoozeState
+
+
+def ladder_for(priority: str, settings: Settings) -> Ladder:
+    """The overdue-item ladder of `priority` from the ESCALATION_L*_AFTER and ESCALATION_L* settings."""
+    return item_ladder(
+        priority, thresholds=settings.escalation_thresholds, targets=settings.escalation_targets
+    )
 
 
 def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[int]:
@@ -119,32 +136,25 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
     by_item: dict[str, list[Alert]] = defaultdict(list)
     for a in existing:
         by_item[a.subject_id].append(a)
+    ladders: dict[str, Ladder] = {}
     plans = []
     for row in rows:
+        if row.priority not in ladders:
+            ladders[row.priority] = ladder_for(row.priority, settings)
+        ladder = ladders[row.priority]
         fired = {a.level for a in by_item[row.id]}
         snooze = snooze_state(by_item[row.id])
-        levels = levels_to_fire(
-            priority=row.priority,
-            deadline=row.deadline,
-            now=now,
-            thresholds=thresholds,
-            fired=fired,
-            delay=snooze.delay,
-            not_before=snooze.not_before,
-        )
-        if levels:
-            plans.append(_Plan(row, levels, fired, snooze))
+        due = due_levels(ladder, snooze.start(row.deadline), now, fired, hold_until=snooze.not_before)
+        if due:
+            plans.append(_Plan(row, ladder, due, fired, snooze))
     if not plans:
         return []
     facts = [fact for plan in plans for fact in _facts(plan, deps=deps, now=now)]
     _assign_refs(facts, now=now)
     ids: list[int] = []
     with deps.uow() as session:
-        new = alert_store.insert_alerts(
-            session,
-            kind=KIND,
-            fired_at=now,
-            alerts=[(f["item_id"], f["level"], f["data"]) for f in facts],
+        new = alert_store.claim_levels(
+            session, fired_at=now, claims=[(f["item_id"], KIND, f["level"], f["data"]) for f in facts]
         )
         if not new:
             return []
@@ -162,15 +172,11 @@ def _facts(plan: _Plan, *, deps: Deps, now: datetime) -> list[dict[str, Any]]:
     row = plan.row
     done = set(plan.fired)
     out = []
-    for level in plan.levels:
+    for due in plan.due:
+        level = due.level
         done.add(level)
-        upcoming = next_level(
-            priority=row.priority,
-            deadline=row.deadline,
-            thresholds=settings.escalation_thresholds,
-            fired=done,
-            delay=plan.snooze.delay,
-            not_before=plan.snooze.not_before,
+        upcoming = next_rung(
+            plan.ladder, plan.snooze.start(row.deadline), done, hold_until=plan.snooze.not_before
         )
         data = {
             "title": row.title,
@@ -180,8 +186,9 @@ def _facts(plan: _Plan, *, deps: Deps, now: datetime) -> list[dict[str, Any]]:
             "deadline": row.deadline.isoformat(),
             "hours_overdue": hours_overdue(row.deadline, now),
             "mrr": mrr_at_risk(row.priority, row.mrr_at_risk, settings.monthly_revenue),
-            "mentions": mentions_for(level, row.owner_id, settings.escalation_targets),
-            "actions": required_actions(level, upcoming, now),
+            # The owner, then the people of every level up to this one (the rung's `tell`).
+            "mentions": [w for w in dict.fromkeys((row.owner_id, *due.tell)) if w],
+            "actions": required_actions(level, (upcoming.level, upcoming.due_at) if upcoming else None, now),
         }
         out.append({"item_id": row.id, "level": level, "data": data})
     return out

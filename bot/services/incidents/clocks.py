@@ -2,9 +2,10 @@
 
 - `sweep_incident_escalations` (the ``escalations`` job): pages the on-call when an incident is not
   acknowledged within its initial-response time, and escalates unresolved incidents at Level 2 and Level 3.
-  Each fires once per incident and level: an ``alert`` row unique per (incident, kind, level) is written in
-  the same transaction as the message, so reruns, catch-ups and other replicas never repeat one. After
-  downtime every missed one fires once, in order.
+  They are the incident's escalation ladder (`bot.core.escalation.ladder.incident_ladder`) and fire like
+  every ladder: once per incident and level, claimed by an ``alert`` row unique per (incident, kind, level)
+  (`storage.alerts.claim_levels`) in the same transaction as the message, so reruns, catch-ups and other
+  replicas never repeat one. After downtime every missed one fires once, in order.
 - `sweep_incident_reminders` (the ``reminders`` job): nudges the commander in the incident thread when a
   status update is overdue (claimed per missed interval, so at most once each), and closes incidents whose
   monitoring period ended — except P0/P1 without a preventative item or waiver, which stay resolved and are
@@ -27,6 +28,7 @@ from bot.deps import Deps
 from bot.services import outbox
 from bot.services.incidents.cards import clocks_for, close_incident, post_in_thread
 from bot.slack.blocks.incidents import messages as msgs
+from storage import alerts as alert_store
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident
@@ -42,24 +44,33 @@ def sweep_incident_escalations(deps: Deps, now: datetime) -> list[int]:
     clocks = clocks_for(settings)
     queued: list[int] = []
     fired: list[tuple[str, int]] = []
+    targets = who_to_tell(settings)
     with deps.uow() as session:
-        for inc in store.active_incidents(session):
-            for due in rules.due_alerts(inc, now, clocks):
-                first = store.fire_alert_once(
-                    session,
-                    incident_id=inc.id,
-                    kind=due.kind,
-                    level=due.level,
-                    now=now,
-                    data={"due_at": due.due_at.isoformat()},
+        active = store.active_incidents(session)
+        done = alert_store.fired_levels(session, subject_ids=[i.id for i in active], kinds=rules.ALERT_KINDS)
+        due = [
+            (inc, d)
+            for inc in active
+            for d in rules.due_alerts(inc, now, clocks, fired=done.get(inc.id, ()), targets=targets)
+        ]
+        new = alert_store.claim_levels(
+            session,
+            fired_at=now,
+            claims=[(inc.id, d.kind, d.level, {"due_at": d.due_at.isoformat()}) for inc, d in due],
+        )
+        claimed = {(a.subject_id, a.kind, a.level) for a in new}
+        for inc, d in due:
+            if (inc.id, d.kind, d.level) not in claimed:
+                continue
+            if d.kind == rules.PAGE:
+                queued += _page(
+                    session, now=now, settings=settings, inc=inc, clocks=clocks, oncall=list(d.tell)
                 )
-                if not first:
-                    continue
-                if due.kind == rules.PAGE:
-                    queued += _page(session, now=now, settings=settings, inc=inc, clocks=clocks)
-                else:
-                    queued += _escalate(session, now=now, settings=settings, inc=inc, level=due.level)
-                fired.append((due.kind, due.level))
+            else:
+                queued += _escalate(
+                    session, now=now, settings=settings, inc=inc, level=d.level, targets=list(d.tell)
+                )
+            fired.append((d.kind, d.level))
     for kind, level in fired:
         deps.metrics.escalations.labels(kind=kind, level=str(level)).inc()
     if fired:
@@ -67,11 +78,26 @@ def sweep_incident_escalations(deps: Deps, now: datetime) -> list[int]:
     return queued
 
 
+def who_to_tell(settings: Settings) -> dict[int, list[str]]:
+    """Who each rung of the incident ladder tells: the on-call (ONCALL) for the page, then the people of
+    INCIDENT_ESCALATION_L2 and INCIDENT_ESCALATION_L3."""
+    return {
+        1: split_mentions(settings.oncall),
+        2: split_mentions(settings.incident_escalation_l2),
+        3: split_mentions(settings.incident_escalation_l3),
+    }
+
+
 def _page(
-    session: Session, *, now: datetime, settings: Settings, inc: Incident, clocks: rules.IncidentClocks
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    inc: Incident,
+    clocks: rules.IncidentClocks,
+    oncall: list[str],
 ) -> list[int]:
     """Page the on-call (ONCALL; the commander when nobody is configured) in the channel and by DM."""
-    oncall = split_mentions(settings.oncall)
     text, blocks = msgs.page(inc, now=now, clocks=clocks, oncall=oncall)
     messages = [
         outbox.post_message(
@@ -107,11 +133,10 @@ def _page(
     return [m for m in messages if m is not None]
 
 
-def _escalate(session: Session, *, now: datetime, settings: Settings, inc: Incident, level: int) -> list[int]:
+def _escalate(
+    session: Session, *, now: datetime, settings: Settings, inc: Incident, level: int, targets: list[str]
+) -> list[int]:
     """One message per level reached, in INCIDENT_CHANNEL, mentioning that level's people."""
-    targets = split_mentions(
-        settings.incident_escalation_l2 if level == 2 else settings.incident_escalation_l3
-    )
     text, blocks = msgs.escalation(
         inc, level=level, now=now, targets=targets, setting_name=_TARGET_SETTINGS.get(level, "")
     )
