@@ -27,6 +27,7 @@ from bot.activity import Activity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.services.rendering import Renderer
 from storage import queries
 from storage.db import unit_of_work
 
@@ -220,6 +221,7 @@ class Deps:
     engine: Engine
     clock: Clock
     client: WebClient
+    render: Renderer  # what services queue, drawn by the Slack layer (wired by the composition root)
     metrics: Metrics = field(default_factory=Metrics)
     worker_id: str = field(default_factory=new_worker_id)
     wake_sender: threading.Event = field(default_factory=threading.Event)

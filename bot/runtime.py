@@ -16,6 +16,7 @@ from bot.http import HttpServer, http_limits, make_wsgi_app
 from bot.metrics import Metrics
 from bot.slack.app import create_app
 from bot.slack.notifier import Notifier, quiet_hours_of
+from bot.slack.renderer import slack_renderer
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -39,6 +40,7 @@ def build_deps(settings: Settings, clock: Clock = system_clock) -> Deps:
         engine=engine,
         clock=clock,
         client=make_web_client(settings, metrics=metrics),
+        render=slack_renderer(),
         metrics=metrics,
     )
     metrics.watch_outbox(deps.outbox_depth, clock)

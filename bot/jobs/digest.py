@@ -7,9 +7,8 @@ from datetime import datetime
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
 from bot.services.reports.digest import post_daily_digest
-from bot.slack.blocks import digest
 
 
 def run(deps: Deps, now: datetime) -> JobResult:
-    posted = post_daily_digest(deps, now, render=digest)
+    posted = post_daily_digest(deps, now)
     return JobResult(posted.summary, posted.outbox_ids)

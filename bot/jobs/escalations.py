@@ -8,11 +8,10 @@ from bot.deps import Deps
 from bot.jobs.registry import JobResult
 from bot.services.escalations.sweep import sweep_overdue
 from bot.services.incidents.clocks import sweep_incident_escalations
-from bot.slack.blocks import alerts
 
 
 def run(deps: Deps, now: datetime) -> JobResult:
-    ids = sweep_overdue(deps, now, render=alerts)
+    ids = sweep_overdue(deps, now)
     incident_ids = sweep_incident_escalations(deps, now)
     summary = (
         f"{len(ids)} remediation escalation message(s), "

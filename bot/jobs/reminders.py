@@ -9,11 +9,10 @@ from bot.deps import Deps
 from bot.jobs.registry import JobResult
 from bot.services.incidents.clocks import sweep_incident_reminders
 from bot.services.items.reminders import send_due_soon
-from bot.slack.blocks import alerts
 
 
 def run(deps: Deps, now: datetime) -> JobResult:
-    ids = send_due_soon(deps, now, render=alerts)
+    ids = send_due_soon(deps, now)
     incident_ids = sweep_incident_reminders(deps, now)
     summary = f"{len(ids)} due-soon DM(s), {len(incident_ids)} incident reminder message(s) queued"
     return JobResult(summary, [*ids, *incident_ids])

@@ -7,9 +7,8 @@ from datetime import datetime
 from bot.deps import Deps
 from bot.jobs.registry import JobResult
 from bot.services.reports.weekly import post_weekly_report
-from bot.slack.blocks import report
 
 
 def run(deps: Deps, now: datetime) -> JobResult:
-    posted = post_weekly_report(deps, now, render=report)
+    posted = post_weekly_report(deps, now)
     return JobResult(posted.summary, posted.outbox_ids)

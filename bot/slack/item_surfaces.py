@@ -106,7 +106,7 @@ def unseal(deps: Deps, data: Any, item_id: str) -> Surface:
 
 
 def card_blocks(view: ItemView, now: Any, *, notice: str | None = None) -> list[dict[str, Any]]:
-    blocks = item_card(view.item, view.events, now)
+    blocks = item_card(view.record, view.entries, now)
     if notice:
         blocks.insert(0, section(notice))
     return blocks
@@ -121,7 +121,7 @@ def queue_redraw(surface: Surface, now: Any) -> Any:
         ref = f"msg:{surface.channel}:{surface.ts}"
         queries.put_message_ref(session, ref=ref, channel=surface.channel, ts=surface.ts, now=now)
         outbox.update_message(
-            session, now=now, ref=ref, text=card_text(view.item), blocks=card_blocks(view, now)
+            session, now=now, ref=ref, text=card_text(view.record), blocks=card_blocks(view, now)
         )
 
     return after
@@ -135,11 +135,11 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
         if surface.kind == "ephemeral" and response_url:
             Responder(response_url)(
                 replace_original=True,
-                text=card_text(view.item),
+                text=card_text(view.record),
                 blocks=card_blocks(view, now, notice=notice),
             )
         elif surface.kind == "view" and surface.view_id:
-            modal = card_modal(view.item, view.events, now, notice=notice, from_home=bool(surface.home))
+            modal = card_modal(view.record, view.entries, now, notice=notice, from_home=bool(surface.home))
             deps.client.views_update(view_id=surface.view_id, view=modal)
             if surface.home and surface.user_id:
                 publish_home(deps, surface.user_id)

@@ -221,7 +221,13 @@ def test_an_assignment_notice_in_the_outbox_is_marked_as_a_notice_and_a_p0_one_i
             item = get_item(session, item_id=item_id)
             assert item is not None
             item_messages.notify(
-                session, now=SWEEP, item=item, actor_id="UALICE", headline="yours", to=["UBOB"]
+                session,
+                now=SWEEP,
+                item=item,
+                actor_id="UALICE",
+                headline="yours",
+                to=["UBOB"],
+                render=bot.deps.render.items,
             )
     marked = [
         r.payload.get("_notice", False) for r in outbox_rows(bot.deps) if r.payload.get("channel") == "UBOB"

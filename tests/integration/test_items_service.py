@@ -11,11 +11,14 @@ from sqlalchemy import Engine, func, select
 from bot.config import Settings
 from bot.core.errors import NotFound, UserError
 from bot.services.items.changes import create_item_in, get_item
+from bot.slack.renderer import slack_renderer
 from storage import queries
 from storage.db import make_engine, unit_of_work
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, RemediationItem, TimelineEvent
 from tests.support import make_settings
+
+RENDER = slack_renderer().items
 
 pytestmark = pytest.mark.both_backends
 
@@ -38,16 +41,29 @@ def settings(database_url: str) -> Settings:
 def test_ids_share_one_daily_sequence_across_priorities(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
         a, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="Fix async chain", priority="P0"
+            session,
+            now=NOW,
+            settings=settings,
+            render=RENDER,
+            actor_id="UALICE",
+            title="Fix async chain",
+            priority="P0",
         )
         b, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="Verify manager", priority="p1"
+            session,
+            now=NOW,
+            settings=settings,
+            render=RENDER,
+            actor_id="UALICE",
+            title="Verify manager",
+            priority="p1",
         )
     with unit_of_work(engine) as session:
         c, _ = create_item_in(
             session,
             now=NOW + timedelta(days=1),
             settings=settings,
+            render=RENDER,
             actor_id="UBOB",
             title="Next day",
             priority="P2",
@@ -58,16 +74,16 @@ def test_ids_share_one_daily_sequence_across_priorities(engine: Engine, settings
 def test_defaults_deadline_and_mrr_by_priority(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
         p0, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="a", priority="P0"
+            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="a", priority="P0"
         )
         p1, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="b", priority="P1"
+            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="b", priority="P1"
         )
         p2, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="c", priority="P2"
+            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="c", priority="P2"
         )
         p3, _ = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="d", priority="P3"
+            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="d", priority="P3"
         )
     assert p0.deadline - NOW == timedelta(hours=24)
     assert p1.deadline - NOW == timedelta(hours=72)
@@ -82,6 +98,7 @@ def test_create_writes_the_timeline_and_queues_the_owner_dm(engine: Engine, sett
             session,
             now=NOW,
             settings=settings,
+            render=RENDER,
             actor_id="UALICE",
             title="<!channel> Fix async/await chain",
             priority="P0",
@@ -114,6 +131,7 @@ def test_no_dm_when_the_creator_owns_the_item(engine: Engine, settings: Settings
             session,
             now=NOW,
             settings=settings,
+            render=RENDER,
             actor_id="UALICE",
             title="Mine",
             priority="P1",
@@ -140,7 +158,7 @@ def test_bad_input_raises_and_the_caller_rolls_back(
 ) -> None:
     args = {"title": "Fine", "priority": "P1", **fields}
     with pytest.raises(UserError) as err, unit_of_work(engine) as session:
-        create_item_in(session, now=NOW, settings=settings, actor_id="UALICE", **args)
+        create_item_in(session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", **args)
     assert message in err.value.message
     with unit_of_work(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(RemediationItem)).scalar_one() == 0
@@ -153,6 +171,7 @@ def test_a_past_deadline_is_accepted_with_force(engine: Engine, settings: Settin
             session,
             now=NOW,
             settings=settings,
+            render=RENDER,
             actor_id="UALICE",
             title="Old",
             priority="P2",
@@ -177,8 +196,8 @@ def test_a_new_item_changed_in_the_same_unit_of_work_keeps_the_change(
     # caller changes afterwards (a starting status, say) must be saved too, as an UPDATE.
     with unit_of_work(engine) as session:
         item, events = create_item_in(
-            session, now=NOW, settings=settings, actor_id="UALICE", title="Rotate keys", priority="P1",
-            owner_id="UBOB", note="found in the audit",
+            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="Rotate keys",
+            priority="P1", owner_id="UBOB", note="found in the audit",
         )  # fmt: skip
         item.status, item.description = "planned", "changed after the insert"
         item_id = item.id

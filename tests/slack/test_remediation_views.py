@@ -115,6 +115,7 @@ def seed(bot, clock, n: int) -> None:
                 session,
                 now=now,
                 settings=bot.deps.settings,
+                render=bot.deps.render.items,
                 actor_id="UBOB" if i % 3 else "UALICE",
                 title=f"Seeded item {i}",
                 priority=f"P{i % 4}",

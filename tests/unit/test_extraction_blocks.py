@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.core.extraction_preview import NothingActionable, Preview, Row
 from bot.services.extraction.duplicates import _OpenTitles
 from bot.services.extraction.files import _may_send_token, is_text_name
-from bot.services.extraction.preview import NothingActionable, Preview, Row
 from bot.slack.blocks import extraction as blocks
 from storage.extraction import ItemTitle
 from tests.fakes.blockkit_limits import validate_view

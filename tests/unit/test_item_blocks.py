@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.items.reports import HomeData, Page, Section, StatusBoard
+from bot.core.items.boards import HomeData, Page, Section, StatusBoard
 from bot.slack.blocks.items.cards import card_modal, item_card
 from bot.slack.blocks.items.lists import home_view, list_reply, status_view
 from bot.slack.blocks.items.modals import create_modal, note_modal, reassign_modal, validate_modal

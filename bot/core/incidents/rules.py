@@ -76,16 +76,24 @@ _ID = re.compile(r"^INC-(\d{8})-(\d{3,})$")
 
 
 class IncidentLike(Protocol):
-    """What the timing rules read from an incident (the stored Incident satisfies it)."""
+    """What the timing rules read from an incident (a stored Incident or an `IncidentRecord`)."""
 
-    severity: str
-    status: str
-    started_at: datetime
-    declared_at: datetime
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
-    monitoring_until: datetime | None
-    next_update_due: datetime | None
+    @property
+    def severity(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def declared_at(self) -> datetime: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def monitoring_until(self) -> datetime | None: ...
+    @property
+    def next_update_due(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from bot.core.timing.durations import format_duration
 from bot.core.timing.quiet_hours import tomorrow_at
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.escalations.sweep import KIND, AlertRenderer, ladder_for, rerender, snooze_state
+from bot.services.escalations.sweep import KIND, ladder_for, rerender, snooze_state
 from bot.services.items import changes as items
 from bot.services.people.admins import is_admin
 from bot.services.people.users import get_person
@@ -130,9 +130,7 @@ def _claim(session: Session, request_key: str | None, *, now: datetime, owner: s
         raise AlreadyDone(request_key, owner)
 
 
-def acknowledge(
-    deps: Deps, *, alert_id: int, actor_id: str, render: AlertRenderer, request_key: str | None = None
-) -> Outcome:
+def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, request_key: str | None = None) -> Outcome:
     """Record who acknowledged and when, and update the alert's messages in place. Pressing it again is
     harmless."""
     alert = _read(deps, alert_id)
@@ -145,7 +143,7 @@ def acknowledge(
             return Outcome(True, f"Already acknowledged by {user(alert.acked_by)} {date(alert.acked_at)}.")
         _claim(session, request_key, now=now, owner=alert.subject_id)
         _acknowledge_in(session, alert, actor_id=actor_id, now=now)
-        rerender(session, alert, now=now, render=render)
+        rerender(session, alert, now=now, render=deps.render.alerts)
     return Outcome(
         True,
         f"Acknowledged the Level {alert.level} escalation of *{alert.subject_id}*. "
@@ -159,7 +157,6 @@ def snooze(
     alert_id: int,
     actor_id: str,
     choice: str,
-    render: AlertRenderer,
     request_key: str | None = None,
 ) -> Outcome:
     """Push the item's next escalation level back: 2 hours, or until tomorrow 09:00 in the owner's time."""
@@ -201,7 +198,7 @@ def snooze(
             ),
             data={"alert_id": alert.id, "level": alert.level, "until": alert.snoozed_until.isoformat()},
         )
-        rerender(session, alert, now=now, render=render)
+        rerender(session, alert, now=now, render=deps.render.alerts)
     return Outcome(True, f"Snoozed {label}: {nxt}.")
 
 
@@ -228,7 +225,6 @@ def post_status_update(
     alert_id: int,
     actor_id: str,
     text: str,
-    render: AlertRenderer,
     request_key: str | None = None,
 ) -> Outcome:
     """A progress note on the item (it counts as progress), shown in the alert's thread; it acknowledges
@@ -254,7 +250,7 @@ def post_status_update(
                 f"{escape(truncate(text, 2500))}"
             ),
         )
-        rerender(session, locked, now=now, render=render)
+        rerender(session, locked, now=now, render=deps.render.alerts)
 
     items.add_note(deps, actor=actor, item_id=alert.subject_id, text=text, after=after)
     return Outcome(True, f"Posted your status update on *{alert.subject_id}*.")

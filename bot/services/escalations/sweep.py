@@ -10,7 +10,7 @@ once, even with several replicas — and queues the messages in the outbox:
 - the owner: one DM per alert, or one DM listing all of them when there are more than GROUP_AFTER; queued
   as notices (they wait for the end of the owner's quiet hours) unless they concern a P0.
 
-Block Kit comes from the Slack layer through the `render` argument (services never import it).
+The messages are drawn by `deps.render.alerts` (services never import the Slack layer).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
@@ -43,6 +43,7 @@ from bot.core.items.impact import mrr_at_risk
 from bot.core.timing.quiet_hours import is_page
 from bot.deps import Deps
 from bot.services import outbox
+from bot.services.rendering import AlertMessages
 from storage import alerts as alert_store
 from storage import reports
 from storage.models import Alert
@@ -51,14 +52,6 @@ log = logging.getLogger(__name__)
 
 KIND = OVERDUE
 GROUP_AFTER = 3  # more alerts than this in one sweep (per level, or per owner) are grouped in one message
-
-Rendered = tuple[str, list[dict[str, Any]]]
-
-
-class AlertRenderer(Protocol):
-    """What the sweep needs from the Slack layer (bot.slack.blocks.alerts provides it)."""
-
-    def alert_message(self, alerts: Sequence[AlertView], *, to_owner: bool) -> Rendered: ...
 
 
 @dataclass(frozen=True)
@@ -118,7 +111,7 @@ def ladder_for(priority: str, settings: Settings) -> Ladder:
     )
 
 
-def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[int]:
+def sweep_overdue(deps: Deps, now: datetime) -> list[int]:
     """Fire every escalation level due at `now`; returns the ids of the outbox messages queued."""
     settings = deps.settings
     thresholds = settings.escalation_thresholds
@@ -158,8 +151,8 @@ def sweep_overdue(deps: Deps, now: datetime, *, render: AlertRenderer) -> list[i
         )
         if not new:
             return []
-        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=render)
-        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=render)
+        ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=deps.render.alerts)
+        ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=deps.render.alerts)
     for a in new:
         deps.metrics.escalations.labels(kind=KIND, level=str(a.level)).inc()
     log.info("escalations: fired %d alert(s) for %d item(s)", len(new), len({a.subject_id for a in new}))
@@ -222,7 +215,7 @@ def _queue(
     key: str,
     deps: Deps,
     now: datetime,
-    render: AlertRenderer,
+    render: AlertMessages,
 ) -> list[int]:
     """One message per ref (`channel_ref`: posts, lowest level first; `dm_ref`: DMs to owners)."""
     settings = deps.settings
@@ -251,7 +244,7 @@ def _queue(
     return ids
 
 
-def rerender(session: Session, alert: Alert, *, now: datetime, render: AlertRenderer) -> list[int]:
+def rerender(session: Session, alert: Alert, *, now: datetime, render: AlertMessages) -> list[int]:
     """Bring the messages showing `alert` (channel post and owner DM) up to date, in place.
 
     A message still waiting in the outbox (a DM held for quiet hours) is revised before it goes out;

@@ -17,12 +17,13 @@ from sqlmodel import Session
 from bot.core.errors import UserError
 from bot.core.items import rules
 from bot.core.mrkdwn import truncate
+from bot.core.records import ItemRecord
 from bot.core.timing.quiet_hours import is_page
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.extraction.preview import GONE, Row
 from bot.services.items.changes import create_item_in
-from bot.slack.blocks import extraction as messages
+from bot.services.rendering import ExtractionMessages
 from storage import extraction as store
 from storage.models import ExtractionDraft, RemediationItem
 
@@ -55,8 +56,10 @@ def create_from_draft(deps: Deps, *, draft_id: str, user_id: str, picked: Sequen
         draft.created_ids = [i.id for i in items]
         if draft.file_id:
             store.forget_file(session, user_id=user_id, file_id=draft.file_id)
-        _queue_summary(session, draft, items, now=now, actor_id=user_id)
-        _queue_owner_dms(session, draft, items, now=now, actor_id=user_id)
+        created = [ItemRecord.of(i) for i in items]
+        render = deps.render.extraction
+        _queue_summary(session, draft, created, now=now, actor_id=user_id, render=render)
+        _queue_owner_dms(session, draft, created, now=now, actor_id=user_id, render=render)
         return Created(draft.source, tuple(draft.created_ids))
 
 
@@ -68,6 +71,7 @@ def _create(
         session,
         now=now,
         settings=deps.settings,
+        render=deps.render.items,
         actor_id=actor_id,
         title=row.title,
         priority=row.priority,
@@ -102,9 +106,15 @@ def _description(draft: ExtractionDraft, row: Row) -> str:
 
 
 def _queue_summary(
-    session: Session, draft: ExtractionDraft, items: list[RemediationItem], *, now: datetime, actor_id: str
+    session: Session,
+    draft: ExtractionDraft,
+    items: list[ItemRecord],
+    *,
+    now: datetime,
+    actor_id: str,
+    render: ExtractionMessages,
 ) -> None:
-    text, blocks = messages.summary_message(
+    text, blocks = render.summary_message(
         actor_id=actor_id, source=draft.source, incident_id=draft.incident_id, items=items, now=now
     )
     # A DM channel may be with someone else (the bot cannot post there): the summary goes to the person.
@@ -120,14 +130,20 @@ def _queue_summary(
 
 
 def _queue_owner_dms(
-    session: Session, draft: ExtractionDraft, items: list[RemediationItem], *, now: datetime, actor_id: str
+    session: Session,
+    draft: ExtractionDraft,
+    items: list[ItemRecord],
+    *,
+    now: datetime,
+    actor_id: str,
+    render: ExtractionMessages,
 ) -> None:
-    by_owner: dict[str, list[RemediationItem]] = defaultdict(list)
+    by_owner: dict[str, list[ItemRecord]] = defaultdict(list)
     for item in items:
         if item.owner_id and item.owner_id != actor_id:
             by_owner[item.owner_id].append(item)
     for owner_id, owned in by_owner.items():
-        text, blocks = messages.owner_message(actor_id=actor_id, source=draft.source, items=owned, now=now)
+        text, blocks = render.owner_message(actor_id=actor_id, source=draft.source, items=owned, now=now)
         outbox.send_dm(
             session,
             now=now,

@@ -15,17 +15,14 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.core.extraction import normalise_title, similar_titles
+from bot.core.extraction_preview import Row
 from bot.core.items import rules
 from storage import extraction as store
 from storage.items import OPEN
-
-if TYPE_CHECKING:
-    from bot.services.extraction.preview import Row
 
 COMPARED = 50  # open titles compared in full with each extracted title
 POSTINGS_BUDGET = 5_000  # word postings read per extracted title before the rarest words are enough

@@ -15,8 +15,9 @@ from bot.config import Settings
 from bot.core.errors import NotFound, UserError
 from bot.core.incidents import rules
 from bot.core.mrkdwn import date
+from bot.core.records import IncidentRecord
 from bot.services import outbox
-from bot.slack.blocks.incidents import messages as msgs
+from bot.services.rendering import IncidentMessages
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident
@@ -65,9 +66,11 @@ def refuse_closed(inc: Incident) -> None:
         )
 
 
-def refresh_cards(session: Session, *, now: datetime, settings: Settings, inc: Incident) -> None:
+def refresh_cards(
+    session: Session, *, now: datetime, settings: Settings, inc: Incident, render: IncidentMessages
+) -> None:
     """Queue chat.update of every card of the incident (the main channel and its own channel)."""
-    text, blocks = msgs.card(inc, clocks_for(settings))
+    text, blocks = render.card(IncidentRecord.of(inc), clocks_for(settings))
     for channel in card_channels(settings, inc):
         outbox.update_message(session, now=now, ref=card_ref(inc.id, channel), text=text, blocks=blocks)
 
@@ -110,7 +113,13 @@ def post_in_thread(
 
 
 def close_incident(
-    session: Session, *, now: datetime, settings: Settings, inc: Incident, actor_id: str | None
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    inc: Incident,
+    actor_id: str | None,
+    render: IncidentMessages,
 ) -> list[int]:
     """Close a resolved incident: status, timeline, a note in its thread and its cards."""
     inc.status = rules.CLOSED
@@ -124,9 +133,9 @@ def close_incident(
         now=now,
         settings=settings,
         inc=inc,
-        message=msgs.closed(inc, actor_id=actor_id, waived=bool(inc.waiver_reason)),
+        message=render.closed(IncidentRecord.of(inc), actor_id=actor_id, waived=bool(inc.waiver_reason)),
         dedupe_key=f"incident-closed:{inc.id}",
         also_incident_channel=True,
     )
-    refresh_cards(session, now=now, settings=settings, inc=inc)
+    refresh_cards(session, now=now, settings=settings, inc=inc, render=render)
     return ids

@@ -24,10 +24,11 @@ from sqlmodel import Session
 from bot.config import Settings, split_mentions
 from bot.core.incidents import rules
 from bot.core.mrkdwn import users
+from bot.core.records import IncidentRecord
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.incidents.cards import clocks_for, close_incident, post_in_thread
-from bot.slack.blocks.incidents import messages as msgs
+from bot.services.rendering import IncidentMessages
 from storage import alerts as alert_store
 from storage import incidents as store
 from storage import queries
@@ -64,11 +65,23 @@ def sweep_incident_escalations(deps: Deps, now: datetime) -> list[int]:
                 continue
             if d.kind == rules.PAGE:
                 queued += _page(
-                    session, now=now, settings=settings, inc=inc, clocks=clocks, oncall=list(d.tell)
+                    session,
+                    now=now,
+                    settings=settings,
+                    inc=inc,
+                    clocks=clocks,
+                    oncall=list(d.tell),
+                    render=deps.render.incidents,
                 )
             else:
                 queued += _escalate(
-                    session, now=now, settings=settings, inc=inc, level=d.level, targets=list(d.tell)
+                    session,
+                    now=now,
+                    settings=settings,
+                    inc=inc,
+                    level=d.level,
+                    targets=list(d.tell),
+                    render=deps.render.incidents,
                 )
             fired.append((d.kind, d.level))
     for kind, level in fired:
@@ -96,9 +109,10 @@ def _page(
     inc: Incident,
     clocks: rules.IncidentClocks,
     oncall: list[str],
+    render: IncidentMessages,
 ) -> list[int]:
     """Page the on-call (ONCALL; the commander when nobody is configured) in the channel and by DM."""
-    text, blocks = msgs.page(inc, now=now, clocks=clocks, oncall=oncall)
+    text, blocks = render.page(IncidentRecord.of(inc), now=now, clocks=clocks, oncall=oncall)
     messages = [
         outbox.post_message(
             session,
@@ -134,11 +148,22 @@ def _page(
 
 
 def _escalate(
-    session: Session, *, now: datetime, settings: Settings, inc: Incident, level: int, targets: list[str]
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    inc: Incident,
+    level: int,
+    targets: list[str],
+    render: IncidentMessages,
 ) -> list[int]:
     """One message per level reached, in INCIDENT_CHANNEL, mentioning that level's people."""
-    text, blocks = msgs.escalation(
-        inc, level=level, now=now, targets=targets, setting_name=_TARGET_SETTINGS.get(level, "")
+    text, blocks = render.escalation(
+        IncidentRecord.of(inc),
+        level=level,
+        now=now,
+        targets=targets,
+        setting_name=_TARGET_SETTINGS.get(level, ""),
     )
     message = outbox.post_message(
         session,
@@ -179,7 +204,7 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 now=now,
                 settings=settings,
                 inc=inc,
-                message=msgs.nudge(inc, now=now, clocks=clocks),
+                message=deps.render.incidents.nudge(IncidentRecord.of(inc), now=now, clocks=clocks),
                 dedupe_key=key,
             )
             queries.add_event(
@@ -198,7 +223,9 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 waiver_reason=inc.waiver_reason,
             )
             if not blocked:
-                queued += close_incident(session, now=now, settings=settings, inc=inc, actor_id=None)
+                queued += close_incident(
+                    session, now=now, settings=settings, inc=inc, actor_id=None, render=deps.render.incidents
+                )
                 continue
             assert inc.monitoring_until is not None
             key = f"incident-held:{inc.id}:{inc.monitoring_until.isoformat()}"
@@ -208,7 +235,7 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                     now=now,
                     settings=settings,
                     inc=inc,
-                    message=msgs.held(inc, now=now),
+                    message=deps.render.incidents.held(IncidentRecord.of(inc), now=now),
                     dedupe_key=key,
                 )
                 queries.add_event(

@@ -4,33 +4,25 @@ and reading incidents (show, list, the ones held open)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import Forbidden, UserError
 from bot.core.incidents import rules
+from bot.core.incidents.detail import IncidentDetail
 from bot.core.mrkdwn import escape, user
 from bot.core.permissions import may_run_incident
+from bot.core.records import IncidentRecord, ItemRecord, TimelineEntry
 from bot.deps import Deps
 from bot.services.incidents.cards import close_incident, post_in_thread, refresh_cards, refuse_closed, require
 from bot.services.incidents.lifecycle import Outcome
 from bot.services.people.admins import is_admin
-from bot.slack.blocks.incidents import messages as msgs
 from storage import incidents as store
 from storage import queries
-from storage.models import Incident, RemediationItem, TimelineEvent
+from storage.models import Incident
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class IncidentDetail:
-    incident: Incident
-    events: list[TimelineEvent]
-    items: list[RemediationItem]
-    held: bool
 
 
 def _refuse_unless_runner(inc: Incident, actor_id: str, admin: bool, what: str) -> None:
@@ -66,13 +58,13 @@ def assign(deps: Deps, *, incident_id: str, actor_id: str, commander_id: str) ->
             now=now,
             settings=settings,
             inc=inc,
-            message=msgs.note(
+            message=deps.render.incidents.note(
                 f":busts_in_silhouette: {user(actor_id)} made {user(commander_id)} the commander of "
                 f"*{inc.id}* (was {user(previous)})."
             ),
             also_incident_channel=True,
         )
-        refresh_cards(session, now=now, settings=settings, inc=inc)
+        refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     if inc.channel_id:
         try:
             deps.client.conversations_invite(channel=inc.channel_id, users=commander_id)
@@ -112,7 +104,9 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
             waiver_reason=inc.waiver_reason,
         ):
             raise UserError(f"{inc.id} cannot close yet. {rules.close_out_rule(inc.id)}")
-        close_incident(session, now=now, settings=settings, inc=inc, actor_id=actor_id)
+        close_incident(
+            session, now=now, settings=settings, inc=inc, actor_id=actor_id, render=deps.render.incidents
+        )
     return Outcome(inc, True)
 
 
@@ -140,7 +134,12 @@ def detail(deps: Deps, incident_id: str) -> IncidentDetail:
             waiver_reason=inc.waiver_reason,
         )
         session.expunge_all()  # a read-only unit of work ends in a rollback, which would expire them
-    return IncidentDetail(inc, events, items, held)
+    return IncidentDetail(
+        IncidentRecord.of(inc),
+        tuple(TimelineEntry.of(e) for e in events),
+        tuple(ItemRecord.of(i) for i in items),
+        held,
+    )
 
 
 def list_incidents(deps: Deps, *, include_closed: bool, limit: int = 25) -> tuple[list[Incident], int]:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot.core.errors import UserError
 from bot.core.incidents import rules
 from bot.core.mrkdwn import date, escape, truncate, user
+from bot.core.records import IncidentRecord
 from bot.core.timing.durations import format_duration
 from bot.deps import Deps
 from bot.services import outbox
@@ -33,7 +34,6 @@ from bot.services.incidents.cards import (
     refuse_closed,
     require,
 )
-from bot.slack.blocks.incidents import messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident
@@ -132,7 +132,7 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 summary=f"Declared {severity}: {escape(title)}; commander {user(commander)}",
                 data={"severity": severity, "commander": commander},
             )
-            text, blocks = msgs.card(inc, clocks)
+            text, blocks = deps.render.incidents.card(IncidentRecord.of(inc), clocks)
             outbox.post_message(
                 session,
                 now=now,
@@ -190,7 +190,7 @@ def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
                 now=now,
                 settings=settings,
                 inc=inc,
-                message=msgs.note(
+                message=deps.render.incidents.note(
                     f":warning: I could not create a channel for {inc.id} (Slack said `{error}`); "
                     "the incident runs in this thread."
                 ),
@@ -207,7 +207,7 @@ def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
             summary=f"Incident channel <#{channel_id}> created",
             data={"channel": channel_id, "name": name},
         )
-        text, blocks = msgs.card(inc, clocks_for(settings))
+        text, blocks = deps.render.incidents.card(IncidentRecord.of(inc), clocks_for(settings))
         outbox.post_message(
             session,
             now=now,
@@ -249,7 +249,7 @@ def acknowledge(deps: Deps, *, incident_id: str, actor_id: str) -> Outcome:
             summary=f"Acknowledged by {user(actor_id)}, {format_duration(now - inc.declared_at)} "
             "after declaration",
         )
-        refresh_cards(session, now=now, settings=settings, inc=inc)
+        refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     return Outcome(inc, True)
 
 
@@ -314,11 +314,13 @@ def post_update(
                 now=now,
                 settings=settings,
                 inc=inc,
-                message=msgs.status_update(inc, actor_id=actor_id, note=note, reopened=reopened),
+                message=deps.render.incidents.status_update(
+                    IncidentRecord.of(inc), actor_id=actor_id, note=note, reopened=reopened
+                ),
                 dedupe_key=f"{request_key}:update" if request_key else None,
                 also_incident_channel=True,
             )
-            refresh_cards(session, now=now, settings=settings, inc=inc)
+            refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     except _LostRace:
         assert request_key is not None
         return _repeat(deps, request_key)
@@ -364,11 +366,13 @@ def resolve(
                 now=now,
                 settings=settings,
                 inc=inc,
-                message=msgs.status_update(inc, actor_id=actor_id, note=summary),
+                message=deps.render.incidents.status_update(
+                    IncidentRecord.of(inc), actor_id=actor_id, note=summary
+                ),
                 dedupe_key=f"{request_key}:resolve" if request_key else None,
                 also_incident_channel=True,
             )
-            refresh_cards(session, now=now, settings=settings, inc=inc)
+            refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     except _LostRace:
         assert request_key is not None
         return _repeat(deps, request_key)

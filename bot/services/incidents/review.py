@@ -8,12 +8,12 @@ from datetime import datetime, time
 from bot.core.errors import UserError
 from bot.core.incidents import postmortem
 from bot.core.mrkdwn import date, escape, user
+from bot.core.records import IncidentRecord, ItemRecord
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.incidents.cards import post_in_thread, require
 from bot.services.items.changes import create_item_in
 from bot.services.people.users import user_timezone
-from bot.slack.blocks.incidents import messages as msgs
 from storage import incidents as store
 from storage import queries
 from storage.models import Incident, RemediationItem
@@ -83,7 +83,7 @@ def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> Postmorte
         record = _record(inc, events, items)
         document = postmortem.markdown(record, now=now, tz=settings.tz, names=names)
         ref = f"incident-postmortem:{inc.id}:{int(now.timestamp())}"
-        text, blocks = msgs.postmortem(inc, record=record, now=now)
+        text, blocks = deps.render.incidents.postmortem(IncidentRecord.of(inc), record=record, now=now)
         outbox.post_message(
             session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
         )
@@ -146,6 +146,7 @@ def add_action_item(
             session,
             now=now,
             settings=settings,
+            render=deps.render.items,
             actor_id=actor_id,
             title=form.title,
             priority=form.priority or inc.severity,
@@ -173,7 +174,9 @@ def add_action_item(
             now=now,
             settings=settings,
             inc=inc,
-            message=msgs.action_item_added(inc, item, actor_id=actor_id),
+            message=deps.render.incidents.action_item_added(
+                IncidentRecord.of(inc), ItemRecord.of(item), actor_id=actor_id
+            ),
             dedupe_key=f"incident-action-item:{item.id}",
         )
     return item

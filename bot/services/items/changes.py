@@ -44,6 +44,7 @@ from bot.services.items.steps import (
     set_field,
 )
 from bot.services.items.validation import FieldProblem, validate_item
+from bot.services.rendering import ItemMessages
 from storage import items as item_store
 from storage import queries
 from storage.models import RemediationItem, TimelineEvent
@@ -78,6 +79,7 @@ def create_item_in(
     *,
     now: datetime,
     settings: Settings,
+    render: ItemMessages,
     actor_id: str,
     title: str,
     priority: str,
@@ -187,6 +189,7 @@ def create_item_in(
             actor_id=actor_id,
             headline=f":inbox_tray: {user(actor_id)} made you the owner of a {priority} remediation item.",
             to=[owner_id],
+            render=render,
         )
     return item, events
 
@@ -206,13 +209,15 @@ def create_item(
     command takes: a starting status other than Identified."""
     now = deps.now()
     with deps.uow() as session:
-        item, events = create_item_in(session, now=now, settings=deps.settings, actor_id=actor_id, **fields)
+        item, events = create_item_in(
+            session, now=now, settings=deps.settings, render=deps.render.items, actor_id=actor_id, **fields
+        )
         if status is not None and status != item.status:
             step = lc.plan_move(item.id, item.status, status)
             if step.verb == lc.VALIDATE:
                 raise UserError("A new item cannot start Validated.")
             reason = fields.get("note") if step.needs_reason else None
-            apply_move(session, item, now, Actor(actor_id), step, reason)
+            apply_move(session, item, now, Actor(actor_id), step, reason, render=deps.render.items)
             session.flush()
             events = recent(session, item)
         view = ItemView(item, events, f"Created *{item.id}*.")
@@ -312,7 +317,7 @@ def update_item(
         if changes.deadline is not None:
             done += set_deadline(session, item, now, actor, changes.deadline, force=changes.force)
         if changes.owner_id is not None and changes.owner_id != item.owner_id:
-            reassign(session, item, now, actor, changes.owner_id)
+            reassign(session, item, now, actor, changes.owner_id, render=deps.render.items)
             done.append("owner")
         used_note = False
         if changes.status is not None:
@@ -325,7 +330,7 @@ def update_item(
                         "(checklist, prevention measures and a second pair of eyes)."
                     )
                 used_note = move.needs_reason or move.verb == lc.SEND_BACK
-                apply_move(session, item, now, actor, move, note)
+                apply_move(session, item, now, actor, move, note, render=deps.render.items)
                 done.append("status")
         if note and not used_note:
             add_note_event(session, item, now, actor, note)
@@ -359,7 +364,7 @@ def assign(
             return f"{user(owner_id)} already owns *{item.id}*."
         if item.status in lc.CLOSED_STATUSES:
             raise UserError(f"{item.id} is {lc.LABELS[item.status]}; a finished item keeps its owner.")
-        reassign(session, item, now, actor, owner_id)
+        reassign(session, item, now, actor, owner_id, render=deps.render.items)
         return f"*{item.id}* now belongs to {user(owner_id)}."
 
     return change(deps, item_id, apply, after)
@@ -382,7 +387,7 @@ def move(
         if step.verb == lc.VALIDATE:
             raise UserError(f"Use `/remediate validate {item.id}` to validate an item.")
         text = rules.clean_text(reason, what="reason", required=step.needs_reason) or None
-        apply_move(session, item, now, actor, step, text)
+        apply_move(session, item, now, actor, step, text, render=deps.render.items)
         return f"*{item.id}* is now {lc.LABELS[item.status]}."
 
     return change(deps, item_id, apply, after)

@@ -10,12 +10,10 @@ eligible again. The DMs are notices (they wait for the end of the owner's quiet 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
 from bot.core.escalation.ladder import OPEN_STATUSES
+from bot.core.items.boards import DueSoon
 from bot.core.timing.deadlines import due_soon_window
 from bot.core.timing.quiet_hours import is_page
 from bot.deps import Deps
@@ -24,28 +22,12 @@ from storage import reports
 
 GROUP_AFTER = 3  # an owner with more items due soon at once gets one DM listing them
 
-Rendered = tuple[str, list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class DueSoon:
-    item_id: str
-    title: str
-    priority: str
-    status: str
-    owner_id: str
-    deadline: datetime
-
-
-class DueSoonRenderer(Protocol):
-    def due_soon_message(self, items: Sequence[DueSoon], *, now: datetime) -> Rendered: ...
-
 
 def claim_key(item_id: str, deadline: datetime) -> str:
     return f"due-soon:{item_id}:{deadline.isoformat()}"
 
 
-def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list[int]:
+def send_due_soon(deps: Deps, now: datetime) -> list[int]:
     """Remind owners of their items due within 24 h that were not reminded yet; the queued outbox ids."""
     with deps.uow(readonly=True) as session:
         soon = due_soon_window(now)
@@ -69,7 +51,7 @@ def send_due_soon(deps: Deps, now: datetime, *, render: DueSoonRenderer) -> list
             groups = [[i] for i in items] if len(items) <= GROUP_AFTER else [items]
             for group in groups:
                 page = is_page(i.priority for i in group)
-                text, blocks = render.due_soon_message(group, now=now)
+                text, blocks = deps.render.alerts.due_soon_message(group, now=now)
                 msg_id = outbox.send_dm(
                     session, now=now, user_id=owner, text=text, blocks=blocks, notice=not page
                 )

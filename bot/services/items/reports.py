@@ -1,18 +1,19 @@
 """Read-only views of remediation items: lists, the daily status view and a person's Home tab.
 
 Each function is one read-only unit of work of bounded size (a page of rows plus counts), so it stays
-fast however many items exist. Returned items are detached: safe to render after the session is gone.
+fast however many items exist. Items are returned as `ItemRecord`s: plain data, safe to render anywhere.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.core.items import lifecycle as lc
+from bot.core.items.boards import HomeData, Page, Section, StatusBoard
+from bot.core.records import ItemRecord
 from bot.core.timing.deadlines import due_soon_window
 from bot.deps import Deps
 from storage import items as store
@@ -22,13 +23,6 @@ from storage.models import RemediationItem
 UPCOMING = timedelta(days=7)  # `list upcoming` and the status view's upcoming section
 QUIET_FOR = timedelta(hours=48)  # due soon with no progress for this long: at risk
 SCOPES = ("open", "mine", "overdue", "upcoming", "blocked", "completed", "all")
-
-
-@dataclass
-class Page:
-    items: list[RemediationItem]
-    total: int
-    offset: int = 0
 
 
 def scope_filter(scope: str, *, user_id: str, now: datetime) -> ItemFilter:
@@ -52,29 +46,7 @@ def list_page(deps: Deps, *, where: ItemFilter, limit: int, offset: int = 0) -> 
     with deps.uow(readonly=True) as session:
         items = store.list_items(session, where=where, limit=limit, offset=offset)
         total = len(items) + offset if len(items) < limit else store.count_items(session, where=where)
-        session.expunge_all()
-    return Page(items, total, offset)
-
-
-@dataclass
-class Section:
-    items: list[RemediationItem]
-    total: int
-
-
-@dataclass
-class StatusBoard:
-    """The daily status view of the process document: finished today, in progress, blocked or at risk,
-    alerts; optionally every overdue and upcoming item."""
-
-    day_start: datetime
-    completed_today: Section
-    in_progress: Section
-    at_risk: Section
-    due_soon: int
-    overdue_by_priority: dict[str, int]
-    overdue: Section | None = None
-    upcoming: Section | None = None
+    return Page(_records(items), total, offset)
 
 
 def status_board(
@@ -101,36 +73,22 @@ def status_board(
         overdue_counts = store.count_by_priority(
             session, where=ItemFilter(statuses=lc.OPEN_STATUSES, deadline_before=now)
         )
-        board = StatusBoard(
+        overdue: Section | None = None
+        upcoming: Section | None = None
+        if show_overdue:
+            overdue = _section(session, scope_filter("overdue", user_id="", now=now), limit)
+        if show_upcoming:
+            upcoming = _section(session, scope_filter("upcoming", user_id="", now=now), limit)
+        return StatusBoard(
             day_start=day_start,
-            completed_today=Section(done, done_total),
+            completed_today=Section(_records(done), done_total),
             in_progress=wip,
-            at_risk=Section(risky, risky_total),
+            at_risk=Section(_records(risky), risky_total),
             due_soon=due_soon,
             overdue_by_priority=overdue_counts,
+            overdue=overdue,
+            upcoming=upcoming,
         )
-        if show_overdue:
-            board.overdue = _section(session, scope_filter("overdue", user_id="", now=now), limit)
-        if show_upcoming:
-            board.upcoming = _section(session, scope_filter("upcoming", user_id="", now=now), limit)
-        session.expunge_all()
-    return board
-
-
-@dataclass
-class HomeData:
-    """What a person's Home tab shows. Each section holds at most `limit` items and the full count."""
-
-    user_id: str
-    overdue: Section
-    due_soon: Section
-    later: Section
-    to_validate: Section
-    reported: Section
-    team_open: dict[str, int] = field(default_factory=dict)
-    team_overdue: int = 0
-    team_blocked: int = 0
-    team_to_validate: int = 0
 
 
 def home_data(deps: Deps, *, user_id: str, limit: int = 8) -> HomeData:
@@ -138,7 +96,8 @@ def home_data(deps: Deps, *, user_id: str, limit: int = 8) -> HomeData:
     soon = due_soon_window(now)
     with deps.uow(readonly=True) as session:
         mine = ItemFilter(statuses=lc.OPEN_STATUSES, owner_id=user_id)
-        data = HomeData(
+        by_status = store.count_by_status(session, statuses=(lc.BLOCKED, lc.COMPLETED))
+        return HomeData(
             user_id=user_id,
             overdue=_section(session, _with(mine, deadline_before=now), limit),
             due_soon=_section(
@@ -159,12 +118,9 @@ def home_data(deps: Deps, *, user_id: str, limit: int = 8) -> HomeData:
             team_overdue=store.count_items(
                 session, where=ItemFilter(statuses=lc.OPEN_STATUSES, deadline_before=now)
             ),
+            team_blocked=by_status.get(lc.BLOCKED, 0),
+            team_to_validate=by_status.get(lc.COMPLETED, 0),
         )
-        by_status = store.count_by_status(session, statuses=(lc.BLOCKED, lc.COMPLETED))
-        data.team_blocked = by_status.get(lc.BLOCKED, 0)
-        data.team_to_validate = by_status.get(lc.COMPLETED, 0)
-        session.expunge_all()
-    return data
 
 
 def _with(base: ItemFilter, **changes: object) -> ItemFilter:
@@ -174,4 +130,8 @@ def _with(base: ItemFilter, **changes: object) -> ItemFilter:
 def _section(session: Session, where: ItemFilter, limit: int) -> Section:
     items = store.list_items(session, where=where, limit=limit)
     total = len(items) if len(items) < limit else store.count_items(session, where=where)
-    return Section(items, total)
+    return Section(_records(items), total)
+
+
+def _records(rows: list[RemediationItem]) -> tuple[ItemRecord, ...]:
+    return tuple(ItemRecord.of(r) for r in rows)

@@ -20,9 +20,11 @@ from bot.core.items import four_eyes, rules
 from bot.core.items import lifecycle as lc
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.permissions import item_editors_text, may_change_item
+from bot.core.records import ItemRecord, TimelineEntry
 from bot.deps import Deps
 from bot.services.items import notices
 from bot.services.people.admins import is_admin
+from bot.services.rendering import ItemMessages
 from storage import items as store
 from storage import queries
 from storage.models import RemediationItem, TimelineEvent
@@ -50,6 +52,16 @@ class ItemView:
     item: RemediationItem
     events: list[TimelineEvent]
     message: str = ""
+
+    @property
+    def record(self) -> ItemRecord:
+        """The item as plain data (what builders take)."""
+        return ItemRecord.of(self.item)
+
+    @property
+    def entries(self) -> tuple[TimelineEntry, ...]:
+        """The timeline entries as plain data (what builders take)."""
+        return tuple(TimelineEntry.of(e) for e in self.events)
 
 
 # A hook run inside the unit of work after a change (e.g. to queue an in-place update of a card).
@@ -222,7 +234,15 @@ def set_deadline(
     return ["deadline"]
 
 
-def reassign(session: Session, item: RemediationItem, now: datetime, actor: Actor, owner_id: str) -> None:
+def reassign(
+    session: Session,
+    item: RemediationItem,
+    now: datetime,
+    actor: Actor,
+    owner_id: str,
+    *,
+    render: ItemMessages,
+) -> None:
     old = item.owner_id
     item.owner_id = owner_id
     summary = f"Owner: {user(old)} → {user(owner_id)}" if old else f"Assigned to {user(owner_id)}"
@@ -234,6 +254,7 @@ def reassign(session: Session, item: RemediationItem, now: datetime, actor: Acto
         actor_id=actor.id,
         headline=f":inbox_tray: {user(actor.id)} made {user(owner_id)} the owner of this item.",
         to=[owner_id, item.reporter_id],
+        render=render,
     )
     if old:
         notices.notify(
@@ -243,6 +264,7 @@ def reassign(session: Session, item: RemediationItem, now: datetime, actor: Acto
             actor_id=actor.id,
             headline=f":outbox_tray: {user(actor.id)} reassigned this item from you to {user(owner_id)}.",
             to=[old],
+            render=render,
         )
 
 
@@ -296,6 +318,7 @@ def apply_move(
     step: lc.Move,
     reason: str | None,
     *,
+    render: ItemMessages,
     kind: str = "status",
     headline_prefix: str | None = None,
 ) -> None:
@@ -345,4 +368,5 @@ def apply_move(
             actor_id=actor.id,
             headline=f":warning: {user(actor.id)} {what}{because}",
             to=[item.owner_id, item.reporter_id],
+            render=render,
         )

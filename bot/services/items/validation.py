@@ -120,6 +120,7 @@ def validate_item(
             actor,
             step,
             reason,
+            render=deps.render.items,
             kind="validation_failed",
             headline_prefix="Validation failed",
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
@@ -26,12 +26,6 @@ from storage.items import ItemFilter
 # Items fetched per section: more than a message can show, so the renderer decides what fits and counts the
 # rest; never so many that a large backlog makes the job slow.
 FETCH = 60
-
-Rendered = tuple[str, list[dict[str, Any]]]
-
-
-class DigestRenderer(Protocol):
-    def digest_message(self, digest: Digest) -> Rendered: ...
 
 
 @dataclass
@@ -118,7 +112,7 @@ def gather(session: Session, *, now: datetime, day_start: datetime) -> Digest:
     )
 
 
-def post_daily_digest(deps: Deps, now: datetime, *, render: DigestRenderer) -> Posted:
+def post_daily_digest(deps: Deps, now: datetime) -> Posted:
     """Post the digest of `now`'s day once (only on DIGEST_DAYS)."""
     settings = deps.settings
     tz = settings.tz
@@ -131,7 +125,7 @@ def post_daily_digest(deps: Deps, now: datetime, *, render: DigestRenderer) -> P
         if queries.is_claimed(session, key=key):
             return Posted(f"{key} was posted already")
         digest = gather(session, now=now, day_start=day_start)
-    text, blocks = render.digest_message(digest)
+    text, blocks = deps.render.digest.digest_message(digest)
     with deps.uow() as session:
         if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id):
             return Posted(f"{key} was posted already")

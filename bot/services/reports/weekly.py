@@ -9,7 +9,7 @@ A week that ended before the bot's first start is never reported.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
@@ -34,12 +34,6 @@ from bot.services.reports.digest import Posted
 from storage import queries, reports
 
 NEXT_WEEK_LISTED = 15
-
-Rendered = tuple[str, list[dict[str, Any]]]
-
-
-class ReportRenderer(Protocol):
-    def weekly_report_message(self, kpis: WeeklyKpis) -> Rendered: ...
 
 
 def report_key(week: Week) -> str:
@@ -94,7 +88,7 @@ def gather(session: Session, *, deps: Deps, now: datetime, week: Week) -> Weekly
     )
 
 
-def post_weekly_report(deps: Deps, now: datetime, *, render: ReportRenderer) -> Posted:
+def post_weekly_report(deps: Deps, now: datetime) -> Posted:
     """Post the report of the last complete week, with its chart, unless that week was reported."""
     settings = deps.settings
     week = reported_week(now, settings.tz)
@@ -107,7 +101,7 @@ def post_weekly_report(deps: Deps, now: datetime, *, render: ReportRenderer) -> 
             # An install reports nothing for a week that was over before it existed (it would be empty).
             return Posted(f"{key} ended before the bot's first start ({first.isoformat()}); not reported")
         kpis = gather(session, deps=deps, now=now, week=week)
-    text, blocks = render.weekly_report_message(kpis)
+    text, blocks = deps.render.report.weekly_report_message(kpis)
     title = f"Remediation trend, {TREND_WEEKS} weeks to the week of {week.monday.isoformat()}"
     chart = weekly_chart_png(kpis.trend, title=title)
     with deps.uow() as session:

@@ -11,18 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.escalation.ladder import LEVEL_NAMES, PRIORITY_LABELS, AlertView
+from bot.core.items.boards import DueSoon
 from bot.core.items.impact import money
 from bot.core.timing.durations import format_duration
 from bot.slack.blocks.format import date, escape, truncate, user, users
 from bot.slack.blocks.items.text import open_button
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, AlertInput, View, keyed
-
-if TYPE_CHECKING:
-    from bot.services.items.reminders import DueSoon
 
 Blocks = list[dict[str, Any]]
 MAX_LISTED = 40  # item lines in a grouped alert; with the head and tail blocks well inside 50

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
+from bot.core.extraction_preview import NothingActionable, Preview, Row
+from bot.core.records import ItemRecord
 from bot.slack.blocks.format import escape, truncate, user
 from bot.slack.blocks.items.text import item_line, open_button
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, ExtractInput, View
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from bot.services.extraction.preview import NothingActionable, Preview, Row
-    from storage.models import RemediationItem
 
 GROUP = 10  # options per checkbox group
 OPTION_TEXT = 75  # characters of an option's text and of its description
@@ -317,7 +315,7 @@ def preview_or_done(preview: Preview) -> dict[str, Any]:
 # --- after the items are created ------------------------------------------------------------------
 
 
-def _item_blocks(items: list[RemediationItem], now: datetime) -> list[dict[str, Any]]:
+def _item_blocks(items: Sequence[ItemRecord], now: datetime) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
@@ -339,7 +337,7 @@ def summary_text(source: str, ids: list[str]) -> str:
 
 
 def summary_message(
-    *, actor_id: str, source: str, incident_id: str | None, items: list[RemediationItem], now: datetime
+    *, actor_id: str, source: str, incident_id: str | None, items: Sequence[ItemRecord], now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
     """The one message that says what an extraction created: every id, with its title, owner and due."""
     noun = "item" if len(items) == 1 else "items"
@@ -351,7 +349,7 @@ def summary_message(
 
 
 def owner_message(
-    *, actor_id: str, source: str, items: list[RemediationItem], now: datetime
+    *, actor_id: str, source: str, items: Sequence[ItemRecord], now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
     """The DM to an owner named in the document: every item of theirs the extraction created."""
     noun = "a remediation item" if len(items) == 1 else f"{len(items)} remediation items"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.core.incidents.postmortem import ActionItem, Record
 from bot.core.incidents.rules import (
     ACTIVE_STATUSES,
     CLOSED,
@@ -22,9 +23,9 @@ from bot.core.incidents.rules import (
     measures,
 )
 from bot.core.mrkdwn import date, escape, truncate, user, users
+from bot.core.records import IncidentRecord, ItemRecord
 from bot.core.timing.durations import format_duration
 from bot.slack.ids import Action
-from storage.models import Incident, RemediationItem
 
 Blocks = list[dict[str, Any]]
 
@@ -60,11 +61,11 @@ def status_label(status: str) -> str:
     return status.capitalize()
 
 
-def age_text(inc: Incident, now: datetime) -> str:
+def age_text(inc: IncidentRecord, now: datetime) -> str:
     return format_duration(now - inc.started_at)
 
 
-def ref_line(inc: Incident) -> str:
+def ref_line(inc: IncidentRecord) -> str:
     """``INC-… · P0 · title`` (escaped), for the top of every message about the incident."""
     return f"*{inc.id}* · {inc.severity} · {escape(inc.title)}"
 
@@ -72,7 +73,7 @@ def ref_line(inc: Incident) -> str:
 # --- the card ------------------------------------------------------------------------------------------
 
 
-def clocks_text(inc: Incident, clocks: IncidentClocks) -> str:
+def clocks_text(inc: IncidentRecord, clocks: IncidentClocks) -> str:
     """The clocks that apply to the incident in its current state."""
     sev = inc.severity
     if inc.status == CLOSED:
@@ -105,7 +106,7 @@ def clocks_text(inc: Incident, clocks: IncidentClocks) -> str:
     return f"*Clocks ({sev}):* " + " · ".join(parts) if parts else ""
 
 
-def card(inc: Incident, clocks: IncidentClocks) -> tuple[str, Blocks]:
+def card(inc: IncidentRecord, clocks: IncidentClocks) -> tuple[str, Blocks]:
     """The announcement, kept current in place: what, how bad, who, where it stands, and the clocks."""
     sev = SEVERITY[inc.severity]
     if inc.acknowledged_at is not None:
@@ -154,7 +155,9 @@ def card(inc: Incident, clocks: IncidentClocks) -> tuple[str, Blocks]:
 # --- status updates (the status update template of the incident response plan) -----------------------
 
 
-def status_update(inc: Incident, *, actor_id: str, note: str, reopened: bool = False) -> tuple[str, Blocks]:
+def status_update(
+    inc: IncidentRecord, *, actor_id: str, note: str, reopened: bool = False
+) -> tuple[str, Blocks]:
     """INCIDENT UPDATE [Px] / Incident ID / Status / Impact / ETA / Next Update, then what changed."""
     if inc.status == RESOLVED:
         next_update = f"none; monitoring until {date(inc.monitoring_until)}"
@@ -184,7 +187,7 @@ def status_update(inc: Incident, *, actor_id: str, note: str, reopened: bool = F
 
 
 def page(
-    inc: Incident,
+    inc: IncidentRecord,
     *,
     now: datetime,
     clocks: IncidentClocks,
@@ -217,7 +220,7 @@ def page(
 
 
 def escalation(
-    inc: Incident, *, level: int, now: datetime, targets: list[str], setting_name: str
+    inc: IncidentRecord, *, level: int, now: datetime, targets: list[str], setting_name: str
 ) -> tuple[str, Blocks]:
     expected = ESCALATION_EXPECTATIONS.get(level, "join the response")
     who = users(targets) if targets else f"_(nobody is configured: set {setting_name})_"
@@ -233,7 +236,7 @@ def escalation(
     return text, [_section(head), _section(body)]
 
 
-def nudge(inc: Incident, *, now: datetime, clocks: IncidentClocks) -> tuple[str, Blocks]:
+def nudge(inc: IncidentRecord, *, now: datetime, clocks: IncidentClocks) -> tuple[str, Blocks]:
     cadence = clocks.update.get(inc.severity)
     every = f" (every {format_duration(cadence)} for {inc.severity})" if cadence else ""
     head = (
@@ -262,7 +265,7 @@ def nudge(inc: Incident, *, now: datetime, clocks: IncidentClocks) -> tuple[str,
 # --- resolution and close-out --------------------------------------------------------------------------
 
 
-def closed(inc: Incident, *, actor_id: str | None, waived: bool = False) -> tuple[str, Blocks]:
+def closed(inc: IncidentRecord, *, actor_id: str | None, waived: bool = False) -> tuple[str, Blocks]:
     by = f" by {user(actor_id)}" if actor_id else " after its monitoring period"
     waiver = f"\nClose-out waived: {escape(inc.waiver_reason)}" if waived and inc.waiver_reason else ""
     text = f"{inc.id} is closed{by}."
@@ -273,7 +276,7 @@ def closed(inc: Incident, *, actor_id: str | None, waived: bool = False) -> tupl
     return text, [_section(body)]
 
 
-def held(inc: Incident, *, now: datetime) -> tuple[str, Blocks]:
+def held(inc: IncidentRecord, *, now: datetime) -> tuple[str, Blocks]:
     body = (
         f":lock: *{inc.id}* ({inc.severity}, open {age_text(inc, now)}) finished monitoring but stays "
         f"resolved, not closed. {close_out_rule(inc.id)}\n"
@@ -288,18 +291,18 @@ def note(text: str) -> tuple[str, Blocks]:
     return text, [_section(text)]
 
 
-def item_line(item: RemediationItem) -> str:
+def item_line(item: ItemRecord) -> str:
     owner = user(item.owner_id)
     return f"`{item.id}` {escape(item.title)} — {item.kind}, owner {owner}, due {date(item.deadline)}"
 
 
-def action_item_added(inc: Incident, item: RemediationItem, *, actor_id: str) -> tuple[str, Blocks]:
+def action_item_added(inc: IncidentRecord, item: ItemRecord, *, actor_id: str) -> tuple[str, Blocks]:
     text = f"Action item {item.id} added to {inc.id}: {escape(item.title)}"
     body = f":memo: {user(actor_id)} added an action item to *{inc.id}*: {item_line(item)}"
     return text, [_section(body)]
 
 
-def postmortem(inc: Incident, *, record: Any, now: datetime) -> tuple[str, Blocks]:
+def postmortem(inc: IncidentRecord, *, record: Record, now: datetime) -> tuple[str, Blocks]:
     """The post-mortem message: key figures, the template's timeline with times, the action items so far,
     and the Add action item button. `record` is a `bot.core.incidents.postmortem.Record`."""
     m = measures(
@@ -352,7 +355,7 @@ def postmortem(inc: Incident, *, record: Any, now: datetime) -> tuple[str, Block
     return text, blocks
 
 
-def item_line_from_record(item: Any) -> str:
+def item_line_from_record(item: ActionItem) -> str:
     """One action item of a post-mortem record (`bot.core.incidents.postmortem.ActionItem`)."""
     return (
         f"• `{item.id}` {escape(item.title)} — {item.kind}, owner {user(item.owner_id)}, "
@@ -360,5 +363,5 @@ def item_line_from_record(item: Any) -> str:
     )
 
 
-def already_acknowledged(inc: Incident) -> str:
+def already_acknowledged(inc: IncidentRecord) -> str:
     return f"{inc.id} was already acknowledged by {user(inc.acknowledged_by)} {date(inc.acknowledged_at)}."

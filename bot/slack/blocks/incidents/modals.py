@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.core.incidents.detail import IncidentDetail
 from bot.core.incidents.rules import ACTIVE_STATUSES, SEVERITY, IncidentClocks
 from bot.core.items.rules import KINDS
+from bot.core.records import IncidentRecord, TimelineEntry
 from bot.core.timing.durations import format_duration
 from bot.slack.blocks.format import date, escape, plain, truncate, user
 from bot.slack.blocks.incidents import messages as msgs
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import IncidentInput as F
 from bot.slack.ids import View
-from storage.models import Incident, TimelineEvent
-
-if TYPE_CHECKING:
-    from bot.services.incidents.closeout import IncidentDetail
 
 Blocks = list[dict[str, Any]]
 
@@ -162,7 +160,7 @@ def declare_modal(*, user_id: str, channel: str, clocks: IncidentClocks, title: 
     return _modal(View.INCIDENT_DECLARE, "Declare an incident", "Declare", blocks)
 
 
-def update_modal(inc: Incident, clocks: IncidentClocks) -> dict[str, Any]:
+def update_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]:
     statuses = [_option(s, s.capitalize()) for s in ACTIVE_STATUSES]
     cadence = clocks.update.get(inc.severity)
     blocks: Blocks = [
@@ -196,7 +194,7 @@ def update_modal(inc: Incident, clocks: IncidentClocks) -> dict[str, Any]:
     return _modal(View.INCIDENT_UPDATE, "Post an update", "Post update", blocks, inc.id)
 
 
-def resolve_modal(inc: Incident, clocks: IncidentClocks) -> dict[str, Any]:
+def resolve_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]:
     monitoring = format_duration(clocks.monitoring_for(inc.severity))
     blocks: Blocks = [
         section(msgs.ref_line(inc)),
@@ -213,7 +211,7 @@ def resolve_modal(inc: Incident, clocks: IncidentClocks) -> dict[str, Any]:
     return _modal(View.INCIDENT_RESOLVE, "Resolve incident", "Resolve", blocks, inc.id)
 
 
-def action_item_modal(inc: Incident) -> dict[str, Any]:
+def action_item_modal(inc: IncidentRecord) -> dict[str, Any]:
     priorities = [_option(code, f"{code} — {sev.name}") for code, sev in SEVERITY.items()]
     kinds = [_option(k, k.capitalize()) for k in KINDS]
     blocks: Blocks = [
@@ -253,7 +251,7 @@ def metadata(view: dict[str, Any]) -> str:
 # --- replies -------------------------------------------------------------------------------------------
 
 
-def event_line(ev: TimelineEvent) -> str:
+def event_line(ev: TimelineEntry) -> str:
     who = f" — {user(ev.actor_id)}" if ev.actor_id else ""
     return f"{date(ev.at, '{date_short} {time}')} {truncate(ev.summary, 300)}{who}"
 
@@ -281,7 +279,7 @@ def show_reply(info: IncidentDetail, clocks: IncidentClocks, *, now: datetime) -
 
 
 def list_reply(
-    rows: Sequence[Incident], total: int, *, include_closed: bool, now: datetime
+    rows: Sequence[IncidentRecord], total: int, *, include_closed: bool, now: datetime
 ) -> tuple[str, Blocks]:
     which = "All incidents" if include_closed else "Open incidents"
     if not rows:

@@ -21,19 +21,17 @@ from bot.core.items.lifecycle import (
     PLANNED,
     is_open,
 )
+from bot.core.records import ItemRecord, TimelineEntry
 from bot.slack.blocks.format import date, escape, truncate, user
 from bot.slack.blocks.items.text import due_text, item_line, money, open_button, status_text
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action, View
-from storage.models import RemediationItem, TimelineEvent
 
 CARD_EVENTS = 5  # timeline entries shown on a card
 CARD_EVIDENCE = 10
 
 
-def item_row(
-    item: RemediationItem, now: datetime, *, with_owner: bool = True, where: str = ""
-) -> dict[str, Any]:
+def item_row(item: ItemRecord, now: datetime, *, with_owner: bool = True, where: str = "") -> dict[str, Any]:
     """One block: the item's line with an Open button (`where` keeps its action_id unique on the surface)."""
     block = section(item_line(item, now, with_owner=with_owner))
     block["accessory"] = open_button(item.id, where=where)
@@ -52,7 +50,7 @@ def _button(text: str, action: Action, item_id: str, style: str | None = None) -
     return b
 
 
-def card_buttons(item: RemediationItem) -> list[dict[str, Any]]:
+def card_buttons(item: ItemRecord) -> list[dict[str, Any]]:
     """The buttons that make sense for the item's status (the handlers check again)."""
     out = []
     if item.status in (IDENTIFIED, PLANNED):
@@ -92,7 +90,7 @@ def _more_moves(status: str) -> set[str]:
     return {m.verb for m in lc.allowed_moves(status)}
 
 
-def _fields(item: RemediationItem, now: datetime) -> list[dict[str, Any]]:
+def _fields(item: ItemRecord, now: datetime) -> list[dict[str, Any]]:
     pairs = [
         ("Owner", user(item.owner_id)),
         ("Reporter", user(item.reporter_id)),
@@ -129,13 +127,13 @@ def evidence_line(ev: dict[str, Any]) -> str:
     return line
 
 
-def event_line(ev: TimelineEvent) -> str:
+def event_line(ev: TimelineEntry) -> str:
     who = user(ev.actor_id) if ev.actor_id else "_the bot_"
     return f"{date(ev.at)} {who}: {truncate(ev.summary, 400)}"
 
 
 def item_card(
-    item: RemediationItem, events: Sequence[TimelineEvent], now: datetime, *, buttons: bool = True
+    item: ItemRecord, events: Sequence[TimelineEntry], now: datetime, *, buttons: bool = True
 ) -> list[dict[str, Any]]:
     """The item card: fields, checklist, prevention, evidence, latest timeline entries and buttons.
 
@@ -172,14 +170,14 @@ def item_card(
     return blocks
 
 
-def card_text(item: RemediationItem) -> str:
+def card_text(item: ItemRecord) -> str:
     """Fallback text of a card (notifications, screen readers)."""
     return f"{item.id}: {escape(truncate(item.title, 150))} ({LABELS.get(item.status, item.status)})"
 
 
 def card_modal(
-    item: RemediationItem,
-    events: Sequence[TimelineEvent],
+    item: ItemRecord,
+    events: Sequence[TimelineEntry],
     now: datetime,
     *,
     notice: str | None = None,

@@ -7,17 +7,15 @@ see them, so no reply can exceed Slack's block limits however many items exist.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.core.items.boards import HomeData, Page, Section, StatusBoard
 from bot.core.timing.durations import PRIORITIES
 from bot.slack.blocks.format import date, day
 from bot.slack.blocks.items.cards import item_row
 from bot.slack.blocks.items.text import item_line
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import Action
-
-if TYPE_CHECKING:
-    from bot.services.items.reports import HomeData, Page, Section, StatusBoard
 
 Blocks = list[dict[str, Any]]
 HOME_SECTION_ROWS = 8  # rows per Home section: 5 sections * (2 + 8) + header and team stays under 100

@@ -9,13 +9,13 @@ import json
 from typing import Any
 
 from bot.core.items.rules import KINDS, MAX_TITLE
+from bot.core.records import ItemRecord
 from bot.core.timing.durations import PRIORITIES
 from bot.slack.blocks.format import escape, truncate
 from bot.slack.blocks.items.cards import checklist
 from bot.slack.blocks.items.text import item_line
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import ItemInput, View
-from storage.models import RemediationItem
 
 CHECKLIST_CHUNK = 10  # Slack allows ten options per checkbox group
 
@@ -172,7 +172,7 @@ _NOTE_PURPOSES = {
 }
 
 
-def note_modal(item: RemediationItem, meta: dict[str, Any]) -> dict[str, Any]:
+def note_modal(item: ItemRecord, meta: dict[str, Any]) -> dict[str, Any]:
     """A note, or with ``meta["verb"]`` (block, cancel, send_back) the reason for that move."""
     title, label, submit, placeholder = _NOTE_PURPOSES.get(str(meta.get("verb") or ""), _NOTE_PURPOSES[""])
     blocks = [
@@ -184,7 +184,7 @@ def note_modal(item: RemediationItem, meta: dict[str, Any]) -> dict[str, Any]:
     return _modal(View.ITEM_NOTE, title, submit, blocks, meta)
 
 
-def reassign_modal(item: RemediationItem, meta: dict[str, Any]) -> dict[str, Any]:
+def reassign_modal(item: ItemRecord, meta: dict[str, Any]) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "users_select", "action_id": ItemInput.NEW_OWNER.value}
     if item.owner_id:
         element["initial_user"] = item.owner_id
@@ -204,7 +204,7 @@ def checklist_block_id(chunk: int) -> str:
     return f"{ItemInput.CHECKLIST.value}_{chunk}"
 
 
-def validate_modal(item: RemediationItem, meta: dict[str, Any], now: Any) -> dict[str, Any]:
+def validate_modal(item: ItemRecord, meta: dict[str, Any], now: Any) -> dict[str, Any]:
     """Tick each success criterion, confirm prevention measures, attach evidence, pass or send back."""
     blocks: list[dict[str, Any]] = [section(item_line(item, now))]
     if item.criteria:

@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.core.items.lifecycle import EMOJI, LABELS, is_open
 from bot.core.mrkdwn import date, escape, truncate, user
+from bot.core.records import ItemRecord
 from bot.core.timing.durations import format_duration
 from bot.slack.ids import Action
-from storage.models import RemediationItem
 
 
 def open_action_id(item_id: str, where: str = "") -> str:
@@ -26,7 +26,7 @@ def status_text(status: str) -> str:
     return f"{EMOJI.get(status, '')} {LABELS.get(status, status)}".strip()
 
 
-def due_text(item: RemediationItem, now: datetime) -> str:
+def due_text(item: ItemRecord, now: datetime) -> str:
     """``due <date> (in 5h)`` / ``due <date> (overdue by 2d 3h)``; finished items show no urgency."""
     when = date(item.deadline)
     if not is_open(item.status):
@@ -41,7 +41,7 @@ def money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.0f}/month"
 
 
-def item_line(item: RemediationItem, now: datetime, *, with_owner: bool = True) -> str:
+def item_line(item: ItemRecord, now: datetime, *, with_owner: bool = True) -> str:
     """``*P0-20250908-001* · Title · In Progress · @owner · due …`` (mrkdwn, safe)."""
     parts = [f"*{item.id}*", escape(truncate(item.title, 120)), status_text(item.status)]
     if with_owner:
@@ -59,7 +59,7 @@ def open_button(item_id: str, text: str = "Open", *, where: str = "") -> dict[st
     }
 
 
-def notice(item: RemediationItem, headline: str, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+def notice(item: ItemRecord, headline: str, now: datetime) -> tuple[str, list[dict[str, Any]]]:
     """A DM about an item: the headline (mrkdwn, safe), the item's line and an Open button."""
     block: dict[str, Any] = {
         "type": "section",

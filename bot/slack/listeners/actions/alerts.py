@@ -44,7 +44,6 @@ def register(app: App, deps: Deps) -> None:
             deps,
             alert_id=alert_id,
             actor_id=body["user"]["id"],
-            render=blocks,
             request_key=dedupe.press_key(body),
         )
         _answer(respond, outcome, quiet_when_ok=not outcome.message.startswith("Already"))
@@ -55,7 +54,6 @@ def register(app: App, deps: Deps) -> None:
             alert_id=alert_id,
             actor_id=body["user"]["id"],
             choice=choice,
-            render=blocks,
             request_key=dedupe.press_key(body),
         )
         _answer(respond, outcome, quiet_when_ok=False)

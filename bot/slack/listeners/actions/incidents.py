@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot.core.errors import UserError
 from bot.core.incidents import rules
+from bot.core.records import IncidentRecord
 from bot.deps import Deps
 from bot.services.incidents import closeout as incident_admin
 from bot.services.incidents import lifecycle as incidents
@@ -51,7 +52,7 @@ def register(app: App, deps: Deps) -> None:
         count(Action.INCIDENT_ACK, "ok" if outcome.changed else "repeat")
         inc = outcome.incident
         if not outcome.changed:
-            _tell(respond, msgs.already_acknowledged(inc))
+            _tell(respond, msgs.already_acknowledged(IncidentRecord.of(inc)))
 
     def open_modal(action: Action, body: dict[str, Any], respond: Any, client: Any, build: Any) -> None:
         try:

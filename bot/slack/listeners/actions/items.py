@@ -58,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
         except UserError as err:
             tell(deps, surface, err.message, respond=respond, trigger_id=body.get("trigger_id"))
             return
-        modal = card_modal(view.item, view.events, deps.now(), from_home=surface.kind == "home")
+        modal = card_modal(view.record, view.entries, deps.now(), from_home=surface.kind == "home")
         _open_view(client, body, surface, modal)
 
     def moving(verb: str) -> Callable[..., None]:
@@ -112,7 +112,7 @@ def register(app: App, deps: Deps) -> None:
             client,
             body,
             surface,
-            note_modal(view.item, {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}),
+            note_modal(view.record, {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}),
         )
 
     @app.action(Action.ITEM_OVERFLOW.value)
@@ -141,7 +141,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         meta = {"id": view.item.id, "verb": verb, "surface": seal(deps, surface, view.item.id)}
-        _open_view(client, body, surface, note_modal(view.item, meta))
+        _open_view(client, body, surface, note_modal(view.record, meta))
 
     @app.action(Action.ITEM_REASSIGN.value)
     def on_reassign(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
@@ -162,7 +162,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
-        _open_view(client, body, surface, reassign_modal(view.item, meta))
+        _open_view(client, body, surface, reassign_modal(view.record, meta))
 
     @app.action(Action.ITEM_VALIDATE.value)
     def on_validate(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
@@ -187,7 +187,7 @@ def register(app: App, deps: Deps) -> None:
             "n": len(view.item.criteria),
             "surface": seal(deps, surface, view.item.id),
         }
-        _open_view(client, body, surface, validate_modal(view.item, meta, deps.now()))
+        _open_view(client, body, surface, validate_modal(view.record, meta, deps.now()))
 
     @app.action(Action.ITEM_NEW.value)
     def on_new(ack: Any, body: dict[str, Any], client: Any) -> None:

@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.core.errors import UserError
 from bot.core.incidents import rules
 from bot.core.mrkdwn import date, user
+from bot.core.records import IncidentRecord
 from bot.deps import Deps
 from bot.services.incidents import closeout as incident_admin
 from bot.services.incidents import lifecycle as incidents
@@ -83,7 +84,7 @@ def acknowledge(ctx: CommandContext) -> Reply:
     outcome = incidents.acknowledge(ctx.deps, incident_id=incident_id, actor_id=ctx.user_id)
     inc = outcome.incident
     if not outcome.changed:
-        return Reply(msgs.already_acknowledged(inc))
+        return Reply(msgs.already_acknowledged(IncidentRecord.of(inc)))
     return Reply(f"Acknowledged {inc.id}. The initial-response page is off.")
 
 
@@ -114,7 +115,9 @@ def list_(ctx: CommandContext) -> Reply:
     if which not in ("open", "all") or len(argv) > 1:
         raise UserError(f"`{code_safe(' '.join(argv)[:40])}` is not a list I know; use `open` or `all`.")
     rows, total = incident_admin.list_incidents(ctx.deps, include_closed=which == "all")
-    text, blocks = views.list_reply(rows, total, include_closed=which == "all", now=ctx.deps.now())
+    text, blocks = views.list_reply(
+        [IncidentRecord.of(r) for r in rows], total, include_closed=which == "all", now=ctx.deps.now()
+    )
     return Reply(text, blocks)
 
 

@@ -105,8 +105,8 @@ def _id_and_text(ctx: CommandContext, *, what: str) -> tuple[str, str]:
 
 
 def _reply(ctx: CommandContext, view: service.ItemView) -> Reply:
-    blocks = [section(view.message), *item_card(view.item, view.events, ctx.deps.now())]
-    return Reply(text=f"{view.message} {card_text(view.item)}", blocks=blocks)
+    blocks = [section(view.message), *item_card(view.record, view.entries, ctx.deps.now())]
+    return Reply(text=f"{view.message} {card_text(view.record)}", blocks=blocks)
 
 
 def note(ctx: CommandContext) -> Reply:
@@ -190,5 +190,5 @@ def validate(ctx: CommandContext) -> Reply | None:
     if not ctx.trigger_id:
         raise UserError("I could not open the validation form here; try again from the message box.")
     meta = {"id": view.item.id, "n": len(view.item.criteria), "surface": {"kind": "none"}}
-    ctx.client.views_open(trigger_id=ctx.trigger_id, view=validate_modal(view.item, meta, ctx.deps.now()))
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=validate_modal(view.record, meta, ctx.deps.now()))
     return None

@@ -216,8 +216,8 @@ def _update(ctx: CommandContext, item_id: str, parsed: Parsed) -> Reply:
 
 
 def _card_reply(ctx: CommandContext, view: service.ItemView, message: str) -> Reply:
-    blocks = [section(message), *item_card(view.item, view.events, ctx.deps.now())]
-    return Reply(text=f"{message} {card_text(view.item)}", blocks=blocks)
+    blocks = [section(message), *item_card(view.record, view.entries, ctx.deps.now())]
+    return Reply(text=f"{message} {card_text(view.record)}", blocks=blocks)
 
 
 # --- show / list / status -------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def show(ctx: CommandContext) -> Reply:
     if len(words) != 1:
         raise UserError("Give one item id.")
     view = service.show_item(ctx.deps, item_id=words[0])
-    return Reply(text=card_text(view.item), blocks=item_card(view.item, view.events, ctx.deps.now()))
+    return Reply(text=card_text(view.record), blocks=item_card(view.record, view.entries, ctx.deps.now()))
 
 
 def list_items(ctx: CommandContext) -> Reply:

@@ -37,7 +37,6 @@ def register(app: App, deps: Deps) -> None:
                 alert_id=alert_id,
                 actor_id=body["user"]["id"],
                 text=note,
-                render=blocks,
                 request_key=key,
             )
         except AlreadyDone:

@@ -102,7 +102,7 @@ def register(app: App, deps: Deps) -> None:
             return
         notice = f":white_check_mark: Created *{view.item.id}*."
         from_home = _meta(body).get("from") == "home"
-        modal = card_modal(view.item, view.events, deps.now(), notice=notice, from_home=from_home)
+        modal = card_modal(view.record, view.entries, deps.now(), notice=notice, from_home=from_home)
         ack(response_action="update", view=modal)
         if from_home:
             publish_home(deps, user_id)
