@@ -228,14 +228,26 @@ class Deps:
     activity: Activity = field(default_factory=Activity)  # Slack requests being answered right now
     # Small per-process caches (e.g. people's time zones); entries carry their own age.
     memo: dict[Any, Any] = field(default_factory=dict)
+    # The wake-ups of the other destinations' workers (the Slack sender's is `wake_sender`).
+    wake_workers: list[threading.Event] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
 
     def uow(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
-        """One unit of work; after a successful commit the outbox sender is woken."""
-        return unit_of_work(self.engine, readonly=readonly, after_commit=self.wake_sender.set)
+        """One unit of work; after a successful commit the delivery workers are woken."""
+        return unit_of_work(self.engine, readonly=readonly, after_commit=self._wake)
+
+    def _wake(self) -> None:
+        self.wake_sender.set()
+        for event in self.wake_workers:
+            event.set()
 
     def outbox_depth(self) -> tuple[int, datetime | None]:
         with self.uow(readonly=True) as session:
             return queries.outbox_depth(session)
+
+    def delivery_depths(self) -> dict[str, tuple[int, datetime | None]]:
+        """Pending deliveries and the oldest one's creation time, by destination."""
+        with self.uow(readonly=True) as session:
+            return queries.outbox_depths(session)

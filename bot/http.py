@@ -10,8 +10,10 @@ again, as a second check.
 from __future__ import annotations
 
 import io
+import json
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt import App
@@ -20,6 +22,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.hooks.inbound import HookRequest, HookSource, receive
 from bot.logs import new_request_id
 from bot.slack.front_door import Refusal, is_ssl_check, keep_request_bodies_at_debug, shape, verify
 from bot.wsgi_server import HttpServer, Limits
@@ -31,7 +34,16 @@ log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_STATUS = {400: "400 Bad Request", 401: "401 Unauthorized", 413: "413 Content Too Large"}
+_STATUS = {
+    200: "200 OK",
+    202: "202 Accepted",
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    413: "413 Content Too Large",
+}
+_HOOK_PATH = re.compile(r"/hooks/([a-z][a-z0-9-]{0,31})")
 
 
 def http_limits(settings: Settings) -> Limits:
@@ -39,9 +51,17 @@ def http_limits(settings: Settings) -> Limits:
     return Limits(max_body_bytes=settings.http_max_body_bytes, max_connections=settings.http_max_connections)
 
 
-def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True, clock: Clock = system_clock) -> WsgiApp:
+def make_wsgi_app(
+    app: App,
+    deps: Deps,
+    *,
+    slack: bool = True,
+    clock: Clock = system_clock,
+    hooks: Mapping[str, HookSource] | None = None,
+) -> WsgiApp:
     """The routes. With `slack=False` (the job runner) /slack/events answers 404: only /healthz and
-    /metrics are served.
+    /metrics are served. `hooks`: the signed inbound web hooks, by source, at POST /hooks/<source>
+    (`bot.hooks.inbound`).
 
     `clock` is what a request's timestamp must be within five minutes of. Slack stamps its requests with
     the wall clock, so it is the wall clock, whatever clock the rules run on (a test's moved clock)."""
@@ -70,6 +90,11 @@ def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True, clock: Clock = sy
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
             return _front_door(environ, start_response)
+        hook = _HOOK_PATH.fullmatch(path)
+        if hook is not None:
+            return _hook(hook.group(1), method, environ, start_response)
+        if path == "/healthz" and "detail" in environ.get("QUERY_STRING", ""):
+            return _json(start_response, _STATUS[200], _health_detail(deps))
         if path == "/healthz":
             if not ping(deps.engine):
                 return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
@@ -83,6 +108,27 @@ def make_wsgi_app(app: App, deps: Deps, *, slack: bool = True, clock: Clock = sy
             )
             return [body]
         return _plain(start_response, "404 Not Found", b"not found\n")
+
+    def _hook(
+        name: str, method: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        source = (hooks or {}).get(name)
+        if source is None:
+            return _json(start_response, _STATUS[404], {"ok": False, "error": "no such hook"})
+        if method != "POST":
+            return _json(start_response, _STATUS[405], {"ok": False, "error": "POST only"})
+        body = _body(environ, source.max_body)  # the size is decided before the body is read
+        if body is None:
+            log.info("refused a request to /hooks/%s: 413, body over the limit", name)
+            return _json(start_response, _STATUS[413], {"ok": False, "error": "body over the limit"})
+        headers = {
+            k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        request = HookRequest(headers=headers, body=body, received_at=clock())
+        answer = receive(source, request, uow=deps.uow)
+        return _json(start_response, _STATUS.get(answer.status, f"{answer.status} Hook"), answer.body)
 
     def _front_door(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = _body(environ, max_body)
@@ -126,6 +172,39 @@ def _body(environ: dict[str, Any], limit: int) -> bytes | None:
         return None
     stream = environ.get("wsgi.input")
     return stream.read(length) if stream is not None and length > 0 else b""
+
+
+def _health_detail(deps: Deps) -> dict[str, Any]:
+    """What /healthz?detail=1 shows: the database, and each destination's queue and last refusal for good."""
+    now = deps.clock()
+    try:
+        depths = deps.delivery_depths()
+    except Exception as exc:  # the database is down: say so in the detail, not as an error page
+        depths = {}
+        log.warning("health detail: could not read the delivery queue: %s", type(exc).__name__)
+    failures = deps.metrics.last_permanent_failure
+    destinations: dict[str, Any] = {}
+    for dest in sorted({"slack", *depths, *failures}):
+        pending, oldest = depths.get(dest, (0, None))
+        entry: dict[str, Any] = {
+            "pending": pending,
+            "oldest_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
+        }
+        if dest in failures:
+            reason, at = failures[dest]
+            entry["last_permanent_failure"] = {"reason": reason, "at": at.isoformat()}
+        destinations[dest] = entry
+    return {
+        "database": "ok" if ping(deps.engine) else "unreachable",
+        "writes": "ok" if writes_accepted(deps.engine) else "refused",
+        "destinations": destinations,
+    }
+
+
+def _json(start_response: Callable[..., Any], status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload, default=str).encode("utf-8")
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:

@@ -53,23 +53,44 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self._outbox_probe: Callable[[], tuple[int, datetime | None]] | None = None
+        self.destination_deliveries = Counter(
+            "remediate_deliveries_total",
+            "Delivery attempts by destination and outcome (sent, retried, failed, deferred, held)",
+            ["destination", "outcome"],
+            registry=self.registry,
+        )
+        self.permanent_failures = Counter(
+            "remediate_delivery_permanent_failures_total",
+            "Deliveries a destination refused for good (kept as failed)",
+            ["destination"],
+            registry=self.registry,
+        )
+        # destination -> (reason, when): the last permanent failure, for /healthz's detail
+        self.last_permanent_failure: dict[str, tuple[str, datetime]] = {}
+        self._outbox_probe: Callable[[], dict[str, tuple[int, datetime | None]]] | None = None
         self._clock: Callable[[], datetime] | None = None
         self.registry.register(_OutboxCollector(self))
 
     def watch_outbox(
-        self, probe: Callable[[], tuple[int, datetime | None]], clock: Callable[[], datetime]
+        self, probe: Callable[[], dict[str, tuple[int, datetime | None]]], clock: Callable[[], datetime]
     ) -> None:
+        """`probe`: pending deliveries and the oldest one's creation time, by destination."""
         self._outbox_probe = probe
         self._clock = clock
 
-    def observe_delivery(self, stats: Any) -> None:
+    def observe_delivery(self, stats: Any, *, destination: str = "slack") -> None:
         # Slack errors are counted by the instrumented client already (by method and error); this counts
-        # what became of the messages.
-        for outcome in ("sent", "retried", "failed", "deferred"):
-            n = getattr(stats, outcome)
+        # what became of the deliveries. Destination names come from the registered senders (a closed set).
+        for outcome in ("sent", "retried", "failed", "deferred", "held"):
+            n = getattr(stats, outcome, 0)
             if n:
-                self.deliveries.labels(outcome=outcome).inc(n)
+                self.destination_deliveries.labels(destination=destination, outcome=outcome).inc(n)
+                if outcome != "held":
+                    self.deliveries.labels(outcome=outcome).inc(n)
+
+    def note_permanent_failure(self, destination: str, reason: str, at: datetime) -> None:
+        self.permanent_failures.labels(destination=destination).inc()
+        self.last_permanent_failure = {**self.last_permanent_failure, destination: (reason[:300], at)}
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -102,15 +123,35 @@ class _OutboxCollector:
         self.metrics = metrics
 
     def collect(self) -> Any:
-        depth = GaugeMetricFamily("remediate_outbox_depth", "Messages waiting to be sent to Slack")
-        age = GaugeMetricFamily("remediate_outbox_oldest_age_seconds", "Age of the oldest unsent message")
+        depth = GaugeMetricFamily(
+            "remediate_outbox_depth", "Deliveries waiting to be sent (all destinations)"
+        )
+        age = GaugeMetricFamily("remediate_outbox_oldest_age_seconds", "Age of the oldest unsent delivery")
+        by_dest = GaugeMetricFamily(
+            "remediate_delivery_depth",
+            "Deliveries waiting to be sent, by destination",
+            labels=["destination"],
+        )
+        age_by_dest = GaugeMetricFamily(
+            "remediate_delivery_oldest_age_seconds",
+            "Age of the oldest unsent delivery, by destination",
+            labels=["destination"],
+        )
         probe, clock = self.metrics._outbox_probe, self.metrics._clock
         if probe is not None and clock is not None:
             try:
-                n, oldest = probe()
-            except Exception:
-                n, oldest = 0, None
-            depth.add_metric([], n)
-            age.add_metric([], (clock() - oldest).total_seconds() if oldest else 0.0)
+                depths = probe()
+            except Exception:  # a scrape while the database is down shows nothing pending, not an error
+                depths = {}
+            now = clock()
+            total = sum(n for n, _ in depths.values())
+            oldest_all = min((o for _, o in depths.values() if o is not None), default=None)
+            depth.add_metric([], total)
+            age.add_metric([], (now - oldest_all).total_seconds() if oldest_all else 0.0)
+            for dest, (n, oldest) in sorted(depths.items()):
+                by_dest.add_metric([dest], n)
+                age_by_dest.add_metric([dest], (now - oldest).total_seconds() if oldest else 0.0)
         yield depth
         yield age
+        yield by_dest
+        yield age_by_dest

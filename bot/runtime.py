@@ -6,12 +6,15 @@ import faulthandler
 import logging
 import signal
 import threading
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.delivery.worker import DeliveryWorker, Sender
 from bot.deps import Deps, make_web_client
+from bot.hooks.inbound import HookSource
 from bot.http import HttpServer, http_limits, make_wsgi_app
 from bot.metrics import Metrics
 from bot.slack.app import create_app
@@ -43,8 +46,21 @@ def build_deps(settings: Settings, clock: Clock = system_clock) -> Deps:
         render=slack_renderer(),
         metrics=metrics,
     )
-    metrics.watch_outbox(deps.outbox_depth, clock)
+    metrics.watch_outbox(deps.delivery_depths, clock)
     return deps
+
+
+def build_worker(deps: Deps, sender: Sender) -> DeliveryWorker:
+    """The worker of one destination other than Slack, with the bot's clock, lease and metrics."""
+    return DeliveryWorker(
+        engine=deps.engine,
+        sender=sender,
+        clock=deps.clock,
+        worker_id=deps.worker_id,
+        metrics=deps.metrics,
+        lease=timedelta(seconds=deps.settings.outbox_lease_seconds),
+        activity=deps.activity,
+    )
 
 
 def build_notifier(deps: Deps) -> Notifier:
@@ -78,13 +94,23 @@ class Bot:
         port: int | None = None,
         sender_poll: float = 1.0,
         migrate: bool = True,
+        senders: Sequence[Sender] = (),
+        hooks: Mapping[str, HookSource] | None = None,
     ):
+        """`senders`: the destinations other than Slack (each gets its own worker thread, so one that is
+        down never holds up another); `hooks`: the signed inbound web hooks served at /hooks/<source>."""
         self.settings = settings
         self.deps = build_deps(settings, clock)
         if migrate:
             upgrade(self.deps.engine)
         self.app = create_app(self.deps)
         self.notifier = build_notifier(self.deps)
+        self.workers: list[tuple[DeliveryWorker, threading.Event]] = [
+            (self.notifier, self.deps.wake_sender),
+            *((build_worker(self.deps, s), threading.Event()) for s in senders),
+        ]
+        self.deps.wake_workers.extend(event for _, event in self.workers[1:])
+        self._threads: list[threading.Thread] = []
         self.sender_poll = sender_poll
         self._stop = threading.Event()
         self._sender: threading.Thread | None = None
@@ -94,7 +120,7 @@ class Bot:
         self.takes_slack = slack
         if http:
             self.http = HttpServer(
-                make_wsgi_app(self.app, self.deps, slack=slack),
+                make_wsgi_app(self.app, self.deps, slack=slack, hooks=hooks),
                 settings.host,
                 settings.port if port is None else port,
                 threads=settings.http_threads,
@@ -111,14 +137,17 @@ class Bot:
         return self.http.port
 
     def start(self) -> None:
-        self._sender = threading.Thread(
-            target=self.notifier.run_forever,
-            args=(self._stop, self.deps.wake_sender),
-            kwargs={"poll": self.sender_poll},
-            name="outbox-sender",
-            daemon=True,
-        )
-        self._sender.start()
+        for worker, wake in self.workers:
+            thread = threading.Thread(
+                target=worker.run_forever,
+                args=(self._stop, wake),
+                kwargs={"poll": self.sender_poll},
+                name="outbox-sender" if worker is self.notifier else f"deliveries-{worker.destination}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        self._sender = self._threads[0]
         if self.http is not None:
             self.http.start()
         if self.takes_slack and self.settings.uses_socket_mode:
@@ -141,9 +170,10 @@ class Bot:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._stop.set()
-        self.deps.wake_sender.set()
-        if self._sender is not None:
-            self._sender.join(timeout=15)
+        for _, wake in self.workers:
+            wake.set()
+        for thread in self._threads:
+            thread.join(timeout=15)
         self.deps.engine.dispose()
         log.info("stopped cleanly")
 

@@ -129,13 +129,16 @@ class IdCounter(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A Slack Web API call waiting to be made (or made). Written in the same transaction as its cause."""
+    """A delivery waiting to be made (or made): a Slack Web API call, a tracker call, a page, an e-mail or a
+    web hook, named by its `destination` and `method` (the destination's operation). Written in the same
+    transaction as its cause; `dedupe_key` is its idempotency key."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_due", "destination", "status", "not_before"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    destination: str = Field(default="slack", max_length=32, sa_column_kwargs={"server_default": "slack"})
     method: str = Field(max_length=64)
     payload: dict[str, Any] = _json(dict)
     channel_key: str = Field(default="", max_length=64)

@@ -163,8 +163,10 @@ def lease_outbox(
     limit: int,
     lease: timedelta,
     lease_now: datetime | None = None,
+    destination: str = "slack",
 ) -> list[OutboxMessage]:
-    """Lease up to `limit` due messages to `worker` (oldest first). Other workers skip leased rows.
+    """Lease up to `limit` due deliveries of `destination` to `worker` (oldest first). Other workers skip
+    leased rows; each destination has its own worker, so one that is down never holds up another.
 
     `now` decides what is due (``not_before``); `lease_now` (default `now`) is the clock leases are measured
     on. Give the wall clock there: every process shares it, even one evaluating a job "as of" another time.
@@ -179,6 +181,7 @@ def lease_outbox(
     lease_now = lease_now or now
     earlier = aliased(OutboxMessage)
     behind_a_retry = exists().where(
+        col(earlier.destination) == col(OutboxMessage.destination),
         col(earlier.channel_key) == col(OutboxMessage.channel_key),
         col(earlier.channel_key) != "",
         col(earlier.status) == "pending",
@@ -189,6 +192,7 @@ def lease_outbox(
     stmt = (
         select(OutboxMessage)
         .where(
+            col(OutboxMessage.destination) == destination,
             col(OutboxMessage.status) == "pending",
             col(OutboxMessage.not_before) <= now,
             or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < lease_now),
@@ -204,6 +208,16 @@ def lease_outbox(
         row.lease_until = lease_now + lease
         row.leased_by = worker
     return rows
+
+
+def outbox_depths(session: Session) -> dict[str, tuple[int, datetime | None]]:
+    """Pending deliveries and the creation time of the oldest one, by destination."""
+    rows = session.execute(
+        select(col(OutboxMessage.destination), func.count(), func.min(OutboxMessage.created_at))
+        .where(col(OutboxMessage.status) == "pending")
+        .group_by(OutboxMessage.destination)
+    ).all()
+    return {str(dest): (int(n), oldest) for dest, n, oldest in rows}
 
 
 def outbox_depth(session: Session) -> tuple[int, datetime | None]:

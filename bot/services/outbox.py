@@ -1,7 +1,10 @@
-"""Queue messages for Slack inside the caller's unit of work (the transactional outbox).
+"""Queue deliveries inside the caller's unit of work (the transactional outbox).
 
-Nothing here calls Slack: `bot.slack.notifier` sends what is queued, retries it and marks it sent once.
-A message written here is committed with the state change that caused it, or not at all.
+Every outward effect is a delivery: a row naming its destination (``slack`` for the functions below; any
+other destination through `deliver`), its method, its payload and its idempotency key. Nothing here calls
+anything: each destination's worker (`bot.delivery.worker`; Slack's is `bot.slack.notifier`) sends what is
+queued, retries it and marks it sent once. A delivery written here is committed with the state change that
+caused it, or not at all.
 
 Payloads may name other messages by *ref* (a stable string such as ``incident-card:INC-20251010-001``):
 - ``ref``: remember where this message lands, so it can later be updated in place or threaded under;
@@ -25,6 +28,32 @@ REQUEST_ID_KEY = "_request_id"
 NOTICE_KEY = "_notice"  # a DM the sender holds during its recipient's quiet hours (removed before sending)
 
 
+def deliver(
+    session: Session,
+    *,
+    destination: str,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str | None = None,
+    pace_key: str = "",
+    not_before: datetime | None = None,
+) -> int | None:
+    """Queue one delivery to `destination` (``github``, ``pagerduty``, ``email``, ``webhook``, …) and return
+    its outbox id; None when `key` (its idempotency key) was queued before. Deliveries with one `pace_key`
+    are sent in order, one at a time (a retry holds the rest back)."""
+    return enqueue(
+        session,
+        method=method,
+        payload=payload,
+        now=now,
+        dedupe_key=key,
+        not_before=not_before,
+        channel_key=pace_key,
+        destination=destination,
+    )
+
+
 def enqueue(
     session: Session,
     *,
@@ -35,6 +64,7 @@ def enqueue(
     not_before: datetime | None = None,
     ref: str | None = None,
     channel_key: str = "",
+    destination: str = "slack",
 ) -> int | None:
     """Queue one Web API call and return its outbox id. With `dedupe_key`, a second enqueue of the same key
     is a no-op (None).
@@ -51,6 +81,7 @@ def enqueue(
         session,
         values={
             "dedupe_key": dedupe_key,
+            "destination": destination,
             "method": method,
             "payload": payload,
             "channel_key": channel_key or str(payload.get("channel", "")),

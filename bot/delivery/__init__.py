@@ -1,0 +1,1 @@
+"""The delivery queue: one worker per destination drains the outbox through that destination's sender."""
