@@ -149,6 +149,21 @@ class InstrumentedWebClient(WebClient):
         log.debug("slack %s ok in %.0f ms", api_method, _ms(started))
         return response
 
+    def _request_for_pagination(self, api_url: str, req_args: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The pages after the first of a paginated call (`for page in client.users_list(...)`): counted
+        like every other call, under the method the URL names."""
+        method = api_url.rstrip("/").rsplit("/", 1)[-1]
+        if self._metrics is not None:
+            self._metrics.slack_calls.labels(method=method_label(method)).inc()
+        try:
+            return super()._request_for_pagination(api_url, req_args)
+        except Exception as exc:
+            if self._metrics is not None:
+                self._metrics.slack_errors.labels(
+                    method=method_label(method), error=error_label(type(exc).__name__)
+                ).inc()
+            raise
+
     def _open_form(self, window: AnswerWindow, api_method: str, *args: Any, **kwargs: Any) -> Any:
         """Start the call now, on a thread of its own with the background timeout; wait for it until
         FORM_WAIT after the request started. Its answer, or its error, when it came by then; otherwise a

@@ -291,6 +291,16 @@ def cached_user(session: Session, *, user_id: str) -> SlackUser | None:
     return session.get(SlackUser, user_id)
 
 
+def put_cached_user(session: Session, *, values: dict[str, Any]) -> None:
+    """Insert or refresh one cached person (users.info) in one statement: two requests caching the same
+    new person at once both succeed, the later answer winning."""
+    table: Table = SlackUser.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**values)
+    changed = {k: getattr(stmt.excluded, k) for k in values if k != "id"}
+    session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=changed))
+
+
 def cached_users(session: Session, *, user_ids: list[str]) -> dict[str, SlackUser]:
     if not user_ids:
         return {}

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.deps import Deps
 from storage import queries
-from storage.models import SlackUser
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +85,18 @@ def _get_person(deps: Deps, user_id: str, now: datetime) -> Person:
         deleted=bool(u.get("deleted")),
     )
     with deps.uow() as session:
-        row = session.get(SlackUser, user_id)
-        if row is None:
-            row = SlackUser(id=user_id, fetched_at=now)
-            session.add(row)
-        row.name, row.real_name, row.tz = person.name, person.real_name, person.tz.key
-        row.is_bot, row.deleted, row.fetched_at = person.is_bot, person.deleted, now
+        queries.put_cached_user(
+            session,
+            values={
+                "id": user_id,
+                "name": person.name,
+                "real_name": person.real_name,
+                "tz": person.tz.key,
+                "is_bot": person.is_bot,
+                "deleted": person.deleted,
+                "fetched_at": now,
+            },
+        )
     return person
 
 
