@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.errors import NotFound, UserError
@@ -38,52 +40,29 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url, "http://127.0.0.1:9/api/", monthly_revenue=200000)
 
 
+def create(
+    session: Session, settings: Settings, *, now: datetime = NOW, actor_id: str = "UALICE", **fields: Any
+) -> tuple[RemediationItem, list[TimelineEvent]]:
+    """create_item_in with this module's clock, renderer and creator unless a test says otherwise."""
+    return create_item_in(session, now=now, settings=settings, render=RENDER, actor_id=actor_id, **fields)
+
+
 def test_ids_share_one_daily_sequence_across_priorities(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        a, _ = create_item_in(
-            session,
-            now=NOW,
-            settings=settings,
-            render=RENDER,
-            actor_id="UALICE",
-            title="Fix async chain",
-            priority="P0",
-        )
-        b, _ = create_item_in(
-            session,
-            now=NOW,
-            settings=settings,
-            render=RENDER,
-            actor_id="UALICE",
-            title="Verify manager",
-            priority="p1",
-        )
+        a, _ = create(session, settings, title="Fix async chain", priority="P0")
+        b, _ = create(session, settings, title="Verify manager", priority="p1")
     with unit_of_work(engine) as session:
-        c, _ = create_item_in(
-            session,
-            now=NOW + timedelta(days=1),
-            settings=settings,
-            render=RENDER,
-            actor_id="UBOB",
-            title="Next day",
-            priority="P2",
+        c, _ = create(
+            session, settings, now=NOW + timedelta(days=1), actor_id="UBOB", title="Next day", priority="P2"
         )
     assert (a.id, b.id, c.id) == ("P0-20250908-001", "P1-20250908-002", "P2-20250909-001")
 
 
 def test_defaults_deadline_and_mrr_by_priority(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        p0, _ = create_item_in(
-            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="a", priority="P0"
-        )
-        p1, _ = create_item_in(
-            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="b", priority="P1"
-        )
-        p2, _ = create_item_in(
-            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="c", priority="P2"
-        )
-        p3, _ = create_item_in(
-            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="d", priority="P3"
+        p0, p1, p2, p3 = (
+            create(session, settings, title=title, priority=priority)[0]
+            for title, priority in [("a", "P0"), ("b", "P1"), ("c", "P2"), ("d", "P3")]
         )
     assert p0.deadline - NOW == timedelta(hours=24)
     assert p1.deadline - NOW == timedelta(hours=72)
@@ -94,12 +73,9 @@ def test_defaults_deadline_and_mrr_by_priority(engine: Engine, settings: Setting
 
 def test_create_writes_the_timeline_and_queues_the_owner_dm(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        item, _ = create_item_in(
+        item, _ = create(
             session,
-            now=NOW,
-            settings=settings,
-            render=RENDER,
-            actor_id="UALICE",
+            settings,
             title="<!channel> Fix async/await chain",
             priority="P0",
             owner_id="UBOB",
@@ -127,16 +103,7 @@ def test_create_writes_the_timeline_and_queues_the_owner_dm(engine: Engine, sett
 
 def test_no_dm_when_the_creator_owns_the_item(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        create_item_in(
-            session,
-            now=NOW,
-            settings=settings,
-            render=RENDER,
-            actor_id="UALICE",
-            title="Mine",
-            priority="P1",
-            owner_id="UALICE",
-        )
+        create(session, settings, title="Mine", priority="P1", owner_id="UALICE")
     with unit_of_work(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
 
@@ -158,7 +125,7 @@ def test_bad_input_raises_and_the_caller_rolls_back(
 ) -> None:
     args = {"title": "Fine", "priority": "P1", **fields}
     with pytest.raises(UserError) as err, unit_of_work(engine) as session:
-        create_item_in(session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", **args)
+        create(session, settings, **args)
     assert message in err.value.message
     with unit_of_work(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(RemediationItem)).scalar_one() == 0
@@ -167,16 +134,8 @@ def test_bad_input_raises_and_the_caller_rolls_back(
 
 def test_a_past_deadline_is_accepted_with_force(engine: Engine, settings: Settings) -> None:
     with unit_of_work(engine) as session:
-        item, _ = create_item_in(
-            session,
-            now=NOW,
-            settings=settings,
-            render=RENDER,
-            actor_id="UALICE",
-            title="Old",
-            priority="P2",
-            deadline=NOW - timedelta(days=3),
-            force=True,
+        item, _ = create(
+            session, settings, title="Old", priority="P2", deadline=NOW - timedelta(days=3), force=True
         )
     assert item.deadline == NOW - timedelta(days=3)
 
@@ -195,10 +154,9 @@ def test_a_new_item_changed_in_the_same_unit_of_work_keeps_the_change(
     # create_item_in writes the item with one INSERT and hands it back attached to the session: what the
     # caller changes afterwards (a starting status, say) must be saved too, as an UPDATE.
     with unit_of_work(engine) as session:
-        item, events = create_item_in(
-            session, now=NOW, settings=settings, render=RENDER, actor_id="UALICE", title="Rotate keys",
-            priority="P1", owner_id="UBOB", note="found in the audit",
-        )  # fmt: skip
+        item, events = create(
+            session, settings, title="Rotate keys", priority="P1", owner_id="UBOB", note="found in the audit"
+        )
         item.status, item.description = "planned", "changed after the insert"
         item_id = item.id
     assert [e.kind for e in events] == ["note", "created"]  # newest first, as written
