@@ -345,8 +345,9 @@ def test_validate_blocks_limits(blocks: list[dict[str, Any]], fragment: str) -> 
     assert any(f"[json-pointer:{fragment}]" in e for e in errors), errors
 
 
-def test_validate_blocks_accepts_a_rich_valid_message() -> None:
-    blocks = [
+def _card_top() -> list[dict[str, Any]]:
+    """The top of a valid incident card: header, a section with a button, fields, a context line."""
+    return [
         {"type": "header", "text": {"type": "plain_text", "text": "INC-42 SEV1"}},
         section("*Owner* <@UALICE>", block_id="summary", accessory=button("ack", "Acknowledge", "42")),
         {
@@ -360,6 +361,12 @@ def test_validate_blocks_accepts_a_rich_valid_message() -> None:
                 {"type": "mrkdwn", "text": "opened 5m ago"},
             ],
         },
+    ]
+
+
+def test_validate_blocks_accepts_a_rich_valid_message() -> None:
+    blocks = [
+        *_card_top(),
         {
             "type": "actions",
             "block_id": "acts",
@@ -490,19 +497,7 @@ def test_sdk_models_point_at_the_object_that_broke_a_rule() -> None:
 
 def test_sdk_models_accept_the_payloads_slack_accepts() -> None:
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "INC-42 SEV1"}},
-        section("*Owner* <@UALICE>", block_id="summary", accessory=button("ack", "Acknowledge", "42")),
-        {
-            "type": "section",
-            "fields": [{"type": "mrkdwn", "text": "*Due*"}, {"type": "plain_text", "text": "Fri"}],
-        },
-        {
-            "type": "context",
-            "elements": [
-                {"type": "image", "image_url": "https://e.x/i.png", "alt_text": "i"},
-                {"type": "mrkdwn", "text": "opened 5m ago"},
-            ],
-        },
+        *_card_top(),
         {
             "type": "actions",
             "elements": [
