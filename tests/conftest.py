@@ -28,26 +28,20 @@ from tests.fakes.signing import SlackDriver
 from tests.fakes.slack_api import FakeSlack
 from tests.support import (
     SIGNING_SECRET,
-    USERS,
     BotHarness,
     FakeClock,
     libpq_url,
     make_settings,
     postgres_database,
     running_bot,
+    serving_fake_slack,
 )
 
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(token="xoxb-test-token")
-    fake.start()
-    for uid, (name, tz) in USERS.items():
-        fake.add_user(uid, name, real_name=name.title(), tz=tz)
-    try:
+    with serving_fake_slack() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture

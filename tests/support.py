@@ -12,6 +12,7 @@ from bot.config import Settings, load_settings
 from bot.jobs.registry import JobResult, get_job
 from bot.jobs.scheduler import run_job
 from bot.runtime import Bot
+from tests.fakes.slack_api import FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -25,6 +26,19 @@ USERS = {
     "UDAVE": ("dave", "Asia/Tokyo"),
     "UADMIN": ("admin", "UTC"),
 }
+
+
+@contextmanager
+def serving_fake_slack(kind: type[FakeSlack] = FakeSlack, **kwargs: Any) -> Iterator[FakeSlack]:
+    """A started fake Slack (`kind`, FakeSlack or a test's variant of it) holding the USERS; stopped after."""
+    fake = kind(token=BOT_TOKEN, **kwargs)
+    fake.start()
+    for uid, (name, tz) in USERS.items():
+        fake.add_user(uid, name, real_name=name.title(), tz=tz)
+    try:
+        yield fake
+    finally:
+        fake.stop()
 
 
 class FakeClock:

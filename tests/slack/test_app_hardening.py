@@ -31,7 +31,7 @@ from storage.db import is_write_refusal
 from tests.fakes.signing import SlackDriver
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.item_steps import button, run
-from tests.support import USERS, BotHarness, libpq_url
+from tests.support import BotHarness, libpq_url, serving_fake_slack
 
 
 class SlackJudgingTriggersOnArrival(FakeSlack):
@@ -55,14 +55,8 @@ class SlackJudgingTriggersOnArrival(FakeSlack):
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    fake = SlackJudgingTriggersOnArrival(token="xoxb-test-token")
-    fake.start()
-    for uid, (name, tz) in USERS.items():
-        fake.add_user(uid, name, real_name=name.title(), tz=tz)
-    try:
+    with serving_fake_slack(SlackJudgingTriggersOnArrival) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 def _metrics(bot: BotHarness) -> str:
