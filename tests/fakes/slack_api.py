@@ -321,6 +321,7 @@ class FakeSlack:
         self._dms: dict[frozenset[str], str] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
         self._triggers: dict[str, _Trigger] = {}
+        self._arrival = threading.local()  # when the call being handled on this thread arrived
         self._views: dict[str, dict[str, Any]] = {}
         self._homes: dict[str, dict[str, Any]] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
@@ -706,6 +707,8 @@ class FakeSlack:
         return _Reply(status, json.dumps(body).encode(), headers=headers or {})
 
     def _api(self, method: str, query: str, headers: Any, body: bytes) -> _Reply:
+        # Slack checks a trigger id's age when the call arrives, not when it answers (an injected delay).
+        self._arrival.at = self._clock()
         token: str | None = None
         auth = headers.get("Authorization") or ""
         if auth.startswith("Bearer "):
@@ -1131,7 +1134,8 @@ class FakeSlack:
             raise _SlackError("invalid_trigger_id")
         if trigger.used:
             raise _SlackError("exchanged_trigger_id")
-        if self._clock() - trigger.issued >= TRIGGER_LIFETIME:
+        arrived = getattr(self._arrival, "at", None)
+        if (arrived if arrived is not None else self._clock()) - trigger.issued >= TRIGGER_LIFETIME:
             raise _SlackError("expired_trigger_id")
         return trigger
 
