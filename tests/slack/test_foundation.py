@@ -37,27 +37,25 @@ def test_bad_signature_is_refused_with_401_and_changes_nothing(bot, slack):
     assert snapshot(bot.deps.engine) == before
 
 
-def test_stale_timestamp_is_refused_with_401(bot, slack):
+def _post_help_signed_at(slack, timestamp: int):
+    """`/remediate help`, correctly signed for `timestamp`."""
     body = _command_body("help")
-    old = int(time.time()) - 6 * 60  # Slack's window is five minutes
-    reply = slack.post_raw(
+    return slack.post_raw(
         body,
         content_type="application/x-www-form-urlencoded",
-        timestamp=old,
-        signature=sign_request(SIGNING_SECRET, old, body),
+        timestamp=timestamp,
+        signature=sign_request(SIGNING_SECRET, timestamp, body),
     )
+
+
+def test_stale_timestamp_is_refused_with_401(bot, slack):
+    old = int(time.time()) - 6 * 60  # Slack's window is five minutes
+    reply = _post_help_signed_at(slack, old)
     assert reply.status == 401
 
 
 def test_correctly_signed_request_is_accepted(bot, slack):
-    body = _command_body("help")
-    now = int(time.time())
-    reply = slack.post_raw(
-        body,
-        content_type="application/x-www-form-urlencoded",
-        timestamp=now,
-        signature=sign_request(SIGNING_SECRET, now, body),
-    )
+    reply = _post_help_signed_at(slack, int(time.time()))
     assert reply.status == 200
 
 
