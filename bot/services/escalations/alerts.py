@@ -229,6 +229,9 @@ def post_status_update(
 ) -> Outcome:
     """A progress note on the item (it counts as progress), shown in the alert's thread; it acknowledges
     the alert too when nobody had."""
+    text = (text or "").strip()
+    if not text:
+        raise UserError("Write what changed.", field="text")
     alert = _read(deps, alert_id)
     actor = items.actor_for(deps, actor_id)
     channel = deps.settings.incident_channel

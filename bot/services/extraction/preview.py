@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, about
 from bot.core.extraction import DocumentError, ExtractedItem, check_document, extract
 from bot.core.extraction_preview import NothingActionable, Preview, Row
 from bot.core.items import rules
@@ -69,6 +69,20 @@ def read_file(deps: Deps, meta: slack_files.FileMeta, *, source: str | None = No
     except DocumentError as err:
         raise DocumentProblem(f"`{slack_files.shown_name(shared.name)}`: {escape(str(err))}") from None
     return Document(text, (source or "").strip() or shared.name, file_id=meta.id)
+
+
+def read_input(deps: Deps, *, text: str | None, file_ids: list[str], source: str | None) -> Document:
+    """What the input form holds: pasted text or one attached file, not both and not neither. A problem
+    names its input (text, file)."""
+    if text and file_ids:
+        raise UserError("Paste the document or attach it, not both.", field="text")
+    if not text and not file_ids:
+        raise UserError("Paste the document here, or attach a .md or .txt file.", field="text")
+    if not file_ids:
+        with about("text"):
+            return read_pasted(text or "", source=source)
+    with about("file"):
+        return read_file(deps, slack_files.file_meta(deps, file_ids[0]), source=source)
 
 
 def _check(raw: bytes) -> str:

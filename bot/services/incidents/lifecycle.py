@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.core.errors import UserError
+from bot.core.errors import Checks, UserError
 from bot.core.incidents import rules
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.records import IncidentRecord
@@ -50,7 +50,7 @@ class DeclareForm:
     title: str
     severity: str
     impact: str = ""
-    users_affected: int | None = None
+    users_affected: int | str | None = None  # a number, or as typed ("1,200")
     commander_id: str | None = None
     detection: str = "manual"
 
@@ -91,11 +91,16 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
     """Create the incident and queue its announcement card to INCIDENT_CHANNEL.
 
     With `request_key` (the modal's view id) a repeated submission returns the incident it created first.
+    Every problem of the form is reported at once (`Invalid`: title, severity, users_affected, impact).
     """
     settings, now = deps.settings, deps.now()
-    title = rules.clean_title(form.title)
-    severity = rules.parse_severity(form.severity)
-    impact = rules.clean_text(form.impact, what="impact")
+    checks = Checks()
+    title = checks("title", rules.clean_title, form.title) or ""
+    checks.require("severity", form.severity, "Pick a severity: P0 (production down) to P3 (minor issue).")
+    severity = checks("severity", rules.parse_severity, form.severity) or ""
+    affected = checks("users_affected", _users_affected, form.users_affected)
+    impact = checks("impact", rules.clean_text, form.impact, what="impact") or ""
+    checks.done()
     clocks = clocks_for(settings)
     try:
         with deps.uow() as session:
@@ -112,7 +117,7 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 severity=severity,
                 status="investigating",
                 impact=impact,
-                users_affected=form.users_affected,
+                users_affected=affected,
                 detection=form.detection if form.detection in rules.DETECTION_METHODS else "manual",
                 declared_by=actor_id,
                 commander_id=commander,
@@ -147,6 +152,10 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
         return _repeat(deps, request_key)
     log.info("incident %s declared (%s) by %s", inc.id, severity, actor_id)
     return Outcome(inc, True)
+
+
+def _users_affected(value: int | str | None) -> int | None:
+    return value if isinstance(value, int) else rules.parse_users_affected(value)
 
 
 def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
@@ -262,20 +271,28 @@ def post_update(
     note: str,
     impact: str | None = None,
     eta: str | None = None,
-    next_in: timedelta | None = None,
+    next_in: timedelta | str | None = None,
     request_key: str | None = None,
 ) -> Outcome:
     """Post a status update (the status update template) in the thread, move the status, reset the update
-    clock. A resolved incident moved back to a working status is reopened; ``resolved`` resolves it."""
-    status = rules.parse_status(status)
+    clock. A resolved incident moved back to a working status is reopened; ``resolved`` resolves it.
+    `next_in` may be a duration as typed ("30m"). Every problem is reported at once (`Invalid`: status,
+    note, impact, next_update); `impact=None` keeps the incident's."""
+    checks = Checks()
+    status = checks("status", rules.parse_status, status or "") or ""
+    cleaned = checks("note", rules.clean_text, note, what="update")
+    if cleaned is not None:
+        checks.require("note", cleaned, "Say what changed, e.g. “Rolled back deploy 42”.")
+    if impact is not None:
+        impact = checks("impact", rules.clean_text, impact, what="impact")
+    if not isinstance(next_in, timedelta):
+        next_in = checks("next_update", rules.parse_next_update, next_in)
+    checks.done()
+    note = cleaned or ""
     if status == rules.RESOLVED:
         return resolve(
             deps, incident_id=incident_id, actor_id=actor_id, summary=note, request_key=request_key
         )
-    note = rules.clean_text(note, what="update")
-    if not note:
-        raise UserError("Say what changed, e.g. “Rolled back deploy 42”.")
-    impact = rules.clean_text(impact, what="impact") if impact is not None else None
     settings, now = deps.settings, deps.now()
     clocks = clocks_for(settings)
     try:

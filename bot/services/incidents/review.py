@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as Day
 from datetime import datetime, time
 
-from bot.core.errors import UserError
+from bot.core.errors import Checks, UserError
 from bot.core.incidents import postmortem
 from bot.core.mrkdwn import date, escape, user
 from bot.core.records import IncidentRecord, ItemRecord
@@ -114,7 +115,7 @@ class ActionItemForm:
     title: str
     owner_id: str | None
     priority: str | None
-    due: str | None  # YYYY-MM-DD from the date picker
+    due: Day | None  # from the date picker
     kind: str = "preventative"
 
 
@@ -122,17 +123,16 @@ def add_action_item(
     deps: Deps, *, incident_id: str, actor_id: str, form: ActionItemForm, request_key: str | None = None
 ) -> RemediationItem:
     """Create a remediation item linked to the incident (item.incident_id) and note it on the incident's
-    timeline and thread. A repeated submission of the same modal returns the item it created."""
-    if not form.owner_id:
-        raise UserError("Pick the owner of the action item.")
-    if not form.due:
-        raise UserError("Pick the deadline of the action item.")
-    try:
-        day = datetime.strptime(form.due, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar day, zoned below
-    except ValueError:
-        raise UserError(f"`{form.due}` is not a date; pick one in the date picker.") from None
+    timeline and thread. A repeated submission of the same modal returns the item it created. Problems
+    name their input (title, owner_id, due; the rest as `create_item_in` names them: deadline, priority…)."""
+    checks = Checks()
+    checks.require("title", form.title, "Say what has to be done.")
+    checks.require("owner_id", form.owner_id, "Pick the owner.")
+    checks.require("due", form.due, "Pick the deadline.")
+    checks.done()
+    assert form.owner_id is not None and form.due is not None
     # Due by the end of that day where the owner lives (asked of Slack before the unit of work).
-    deadline = datetime.combine(day, time(23, 59), tzinfo=user_timezone(deps, form.owner_id))
+    deadline = datetime.combine(form.due, time(23, 59), tzinfo=user_timezone(deps, form.owner_id))
     settings, now = deps.settings, deps.now()
     with deps.uow() as session:
         if request_key:

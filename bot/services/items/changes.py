@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.core.errors import UserError
+from bot.core.errors import UserError, about
 from bot.core.items import lifecycle as lc
 from bot.core.items import rules
 from bot.core.mrkdwn import date, escape, user
@@ -43,7 +43,7 @@ from bot.services.items.steps import (
     set_deadline,
     set_field,
 )
-from bot.services.items.validation import FieldProblem, validate_item
+from bot.services.items.validation import validate_item
 from bot.services.rendering import ItemMessages
 from storage import items as item_store
 from storage import queries
@@ -52,7 +52,6 @@ from storage.models import RemediationItem, TimelineEvent
 __all__ = [
     "Actor",
     "AfterChange",
-    "FieldProblem",
     "ItemChanges",
     "ItemView",
     "actor_for",
@@ -105,33 +104,47 @@ def create_item_in(
     Runs inside the caller's unit of work and never commits. Raises UserError (nothing added) on bad input.
     `notify_owner=False` leaves the DM to the caller (one message for many items created at once).
     """
-    title = rules.clean_title(title)
-    priority = rules.parse_priority(priority)
-    kind = rules.parse_kind(kind)
-    description = rules.clean_text(
-        description, what="description", limit=rules.MAX_DESCRIPTION, required=False
-    )
-    systems_list = rules.clean_list(
-        rules.split_systems(systems),
-        what="system",
-        limit=rules.MAX_SYSTEM_NAME,
-        max_items=rules.MAX_SYSTEMS,
-    )
-    criteria_list = rules.clean_list(
-        criteria, what="success criterion", limit=rules.MAX_TEXT, max_items=rules.MAX_CRITERIA
-    )
-    prevention_list = rules.clean_list(
-        prevention, what="prevention measure", limit=rules.MAX_TEXT, max_items=rules.MAX_PREVENTION
-    )
-    incident_id = rules.normalise_incident_id(incident_id)
-    source_ref = rules.clean_text(source_ref, what="source", limit=rules.MAX_SOURCE, required=False) or None
-    note = rules.clean_text(note, what="note", required=False) or None
+    # Each problem names its argument (`UserError.field`), so that a form shows it next to that input.
+    with about("title"):
+        title = rules.clean_title(title)
+    with about("priority"):
+        priority = rules.parse_priority(priority)
+    with about("kind"):
+        kind = rules.parse_kind(kind)
+    with about("incident_id"):
+        incident_id = rules.normalise_incident_id(incident_id)
     if mrr_at_risk is not None and mrr_at_risk < 0:
-        raise UserError("MRR at risk cannot be negative.")
+        raise UserError("MRR at risk cannot be negative.", field="mrr_at_risk")
+    with about("systems"):
+        systems_list = rules.clean_list(
+            rules.split_systems(systems),
+            what="system",
+            limit=rules.MAX_SYSTEM_NAME,
+            max_items=rules.MAX_SYSTEMS,
+        )
+    with about("criteria"):
+        criteria_list = rules.clean_list(
+            criteria, what="success criterion", limit=rules.MAX_TEXT, max_items=rules.MAX_CRITERIA
+        )
+    with about("prevention"):
+        prevention_list = rules.clean_list(
+            prevention, what="prevention measure", limit=rules.MAX_TEXT, max_items=rules.MAX_PREVENTION
+        )
+    with about("description"):
+        description = rules.clean_text(
+            description, what="description", limit=rules.MAX_DESCRIPTION, required=False
+        )
+    with about("source_ref"):
+        source_ref = (
+            rules.clean_text(source_ref, what="source", limit=rules.MAX_SOURCE, required=False) or None
+        )
+    with about("note"):
+        note = rules.clean_text(note, what="note", required=False) or None
     if deadline is None:
         deadline = rules.default_deadline(priority, now, settings.deadline_policy)
     else:
-        rules.check_deadline(deadline, now, force=force)
+        with about("deadline"):
+            rules.check_deadline(deadline, now, force=force)
     if mrr_at_risk is None:
         mrr_at_risk = rules.default_mrr(priority, settings.monthly_revenue)
 

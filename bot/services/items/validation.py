@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, about
 from bot.core.items import lifecycle as lc
 from bot.core.items import rules
 from bot.deps import Deps
@@ -26,14 +26,6 @@ from bot.services.items.steps import (
 from storage.models import RemediationItem
 
 
-class FieldProblem(UserError):
-    """A validation that cannot pass, tied to the field of the modal that must change."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
-
-
 def validate_item(
     deps: Deps,
     *,
@@ -43,7 +35,7 @@ def validate_item(
     ticked: Sequence[int],
     criteria_seen: int | None = None,
     prevention: Sequence[str] = (),
-    evidence: Sequence[tuple[str, str, str | None]] = (),
+    evidence: str = "",
     reason: str | None = None,
     after: AfterChange | None = None,
 ) -> ItemView:
@@ -51,36 +43,43 @@ def validate_item(
 
     Passing needs every success criterion ticked, at least one prevention measure and a validator who is
     not the owner (four eyes; ALLOW_SELF_VALIDATION turns that off). `ticked` are indexes into the
-    criteria as the validator saw them (`criteria_seen` of them)."""
-    reason = rules.clean_text(reason, what="reason", required=False) or None
+    criteria as the validator saw them (`criteria_seen` of them); `evidence` is lines of ``kind reference
+    note…``. A problem names its input (`UserError.field`: criteria, prevention, evidence, reason)."""
+    with about("reason"):
+        reason = rules.clean_text(reason, what="reason", required=False) or None
+    with about("evidence"):
+        entries = parse_evidence(evidence)
 
     def apply(session: Session, item: RemediationItem, now: datetime) -> str:
         check_can_validate(item, actor, deps.settings)
         if criteria_seen is not None and criteria_seen != len(item.criteria):
-            raise FieldProblem(
+            raise UserError(
                 "The success criteria changed while you were validating; close this and start again.",
-                "criteria",
+                field="criteria",
             )
         ticks = {i for i in ticked if 0 <= i < len(item.criteria)}
         if passed:
             missing = [c["text"] for i, c in enumerate(item.criteria) if i not in ticks]
             if missing:
-                raise FieldProblem(
+                raise UserError(
                     f"{len(missing)} success criterion not ticked: tick every one, or fail the validation "
                     "with a reason.",
-                    "criteria",
+                    field="criteria",
                 )
-            new_prevention = rules.clean_list(
-                prevention,
-                what="prevention measure",
-                limit=rules.MAX_TEXT,
-                max_items=rules.MAX_PREVENTION,
-                existing=item.prevention,
-            )
+            with about("prevention"):
+                new_prevention = rules.clean_list(
+                    prevention,
+                    what="prevention measure",
+                    limit=rules.MAX_TEXT,
+                    max_items=rules.MAX_PREVENTION,
+                    existing=item.prevention,
+                )
             if not item.prevention and not new_prevention:
-                raise FieldProblem("Record at least one prevention measure before validating.", "prevention")
+                raise UserError(
+                    "Record at least one prevention measure before validating.", field="prevention"
+                )
         elif not reason:
-            raise FieldProblem("Say why the validation failed; the owner gets it with the item.", "reason")
+            raise UserError("Say why the validation failed; the owner gets it with the item.", field="reason")
         before = [bool(c.get("done")) for c in item.criteria]
         item.criteria = [{**c, "done": i in ticks} for i, c in enumerate(item.criteria)]
         if [bool(c["done"]) for c in item.criteria] != before:
@@ -95,7 +94,7 @@ def validate_item(
                 {"ticked": sorted(ticks), "of": len(item.criteria)},
             )
         add_prevention_measures(session, item, now, actor, prevention)
-        for kind, ref, note in evidence:
+        for kind, ref, note in entries:
             add_evidence_entry(session, item, now, actor, kind, ref, note)
         if passed:
             item.status = lc.VALIDATED
@@ -127,3 +126,20 @@ def validate_item(
         return f"*{item.id}* failed validation and went back to In Progress."
 
     return change(deps, item_id, apply, after)
+
+
+def parse_evidence(text: str) -> list[tuple[str, str, str | None]]:
+    """Lines of ``kind reference note…`` -> evidence entries (kind, reference, note)."""
+    out = []
+    for line in (text or "").splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if len(words) < 2:
+            raise UserError(
+                f"`{rules.shown(line)}`: write the kind, then the reference, e.g. commit abc123f."
+            )
+        kind = rules.parse_evidence_kind(words[0])
+        ref = rules.clean_text(words[1], what="evidence reference", limit=rules.MAX_EVIDENCE_REF)
+        out.append((kind, ref, " ".join(words[2:]) or None))
+    return out

@@ -6,7 +6,6 @@ the request key, so submitting the same modal twice declares (or posts) once.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
@@ -16,68 +15,62 @@ from bot.core.incidents import rules
 from bot.deps import Deps
 from bot.services.incidents import lifecycle as incidents
 from bot.services.incidents import review as incident_review
-from bot.slack.blocks.incidents.modals import metadata, state_value
+from bot.slack import forms
+from bot.slack.forms import Field
 from bot.slack.ids import IncidentInput as F
 from bot.slack.ids import View
 
-log = logging.getLogger(__name__)
+# The names are those the services give their inputs (`DeclareForm`, `post_update`, `ActionItemForm`).
+DECLARE = {
+    "title": Field(F.TITLE),
+    "severity": Field(F.SEVERITY, "select"),
+    "impact": Field(F.IMPACT),
+    "users_affected": Field(F.USERS_AFFECTED),
+    "commander_id": Field(F.COMMANDER, "user"),
+    "detection": Field(F.DETECTION, "select"),
+}
+UPDATE = {
+    "note": Field(F.NOTE, also=("summary",)),  # first: a problem that names no input is shown here
+    "status": Field(F.STATUS, "select"),
+    "impact": Field(F.IMPACT),
+    "eta": Field(F.ETA),
+    "next_in": Field(F.NEXT_UPDATE, also=("next_update",)),
+}
+RESOLVE = {"summary": Field(F.SUMMARY)}
+ACTION_ITEM = {
+    "title": Field(F.ITEM_TITLE),
+    "owner_id": Field(F.ITEM_OWNER, "user"),
+    "priority": Field(F.ITEM_PRIORITY, "select"),
+    "due": Field(F.ITEM_DUE, "date", also=("deadline",)),
+    "kind": Field(F.ITEM_KIND, "select"),
+}
 
 
 def _key(view: dict[str, Any]) -> str:
     return f"incident-view:{view['id']}"
 
 
-def _plain(message: str) -> str:
-    """A field error is plain text: the escaped user text a message quotes shows as typed (it cannot ping
-    from there), without the backticks that only mean something in mrkdwn."""
-    text = message.replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text[:150]
-
-
-def _read(errors: dict[str, str], field: F, parse: Any, raw: Any) -> Any:
-    """Parse one field; a UserError becomes that field's error message."""
-    try:
-        return parse(raw)
-    except UserError as err:
-        errors[field.value] = err.message[:150]
-        return None
-
-
 def register(app: App, deps: Deps) -> None:
     def count(view: View, outcome: str) -> None:
         deps.metrics.actions.labels(kind="view_submission", id=view.value, outcome=outcome).inc()
 
-    def refuse(ack: Any, view: View, errors: dict[str, str]) -> None:
+    def refuse(ack: Any, view: View, refusal: dict[str, Any]) -> None:
         count(view, "refused")
-        ack(response_action="errors", errors={field: _plain(message) for field, message in errors.items()})
+        ack(**refusal)
 
     @app.view(View.INCIDENT_DECLARE.value)
     def on_declare(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        errors: dict[str, str] = {}
-        title = _read(errors, F.TITLE, rules.clean_title, state_value(values, F.TITLE))
-        raw_severity = state_value(values, F.SEVERITY)
-        if not raw_severity:
-            errors[F.SEVERITY.value] = "Pick a severity: P0 (production down) to P3 (minor issue)."
-        severity = _read(errors, F.SEVERITY, rules.parse_severity, raw_severity) if raw_severity else None
-        affected = _read(
-            errors, F.USERS_AFFECTED, rules.parse_users_affected, state_value(values, F.USERS_AFFECTED)
-        )
-        impact = _read(
-            errors, F.IMPACT, lambda t: rules.clean_text(t, what="impact"), state_value(values, F.IMPACT)
-        )
-        if errors:
-            refuse(ack, View.INCIDENT_DECLARE, errors)
-            return
-        form = incidents.DeclareForm(
-            title=title,
-            severity=severity or "",
-            impact=impact or "",
-            users_affected=affected,
-            commander_id=state_value(values, F.COMMANDER),
-            detection=state_value(values, F.DETECTION) or "manual",
-        )
-        outcome = incidents.declare(deps, actor_id=body["user"]["id"], form=form, request_key=_key(view))
+        form = forms.read(view, DECLARE)
+        values = {**form.values, "detection": form["detection"] or "manual"}
+        try:
+            outcome = incidents.declare(
+                deps,
+                actor_id=body["user"]["id"],
+                form=incidents.DeclareForm(**values),
+                request_key=_key(view),
+            )
+        except UserError as err:
+            return refuse(ack, View.INCIDENT_DECLARE, form.refusal(err))
         ack()
         count(View.INCIDENT_DECLARE, "ok" if outcome.changed else "repeat")
         if outcome.changed and deps.settings.incident_channel_per_incident:
@@ -85,91 +78,51 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(View.INCIDENT_UPDATE.value)
     def on_update(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        errors: dict[str, str] = {}
-        status = _read(errors, F.STATUS, rules.parse_status, state_value(values, F.STATUS) or "")
-        note = _read(
-            errors, F.NOTE, lambda t: rules.clean_text(t, what="update"), state_value(values, F.NOTE)
-        )
-        if note is not None and not note:
-            errors[F.NOTE.value] = "Say what changed, e.g. “Rolled back deploy 42”."
-        impact = state_value(values, F.IMPACT)
-        if impact is not None:
-            _read(errors, F.IMPACT, lambda t: rules.clean_text(t, what="impact"), impact)
-        next_in = _read(errors, F.NEXT_UPDATE, rules.parse_next_update, state_value(values, F.NEXT_UPDATE))
-        if errors:
-            refuse(ack, View.INCIDENT_UPDATE, errors)
-            return
+        form = forms.read(view, UPDATE)
         try:
             incidents.post_update(
                 deps,
-                incident_id=rules.parse_incident_id(metadata(view)),
+                incident_id=rules.parse_incident_id(form.raw_meta),
                 actor_id=body["user"]["id"],
-                status=status,
-                note=note or "",
-                impact=impact,  # empty keeps what the incident has
-                eta=state_value(values, F.ETA),
-                next_in=next_in,
                 request_key=_key(view),
+                **{**form.values, "note": form["note"] or ""},  # an empty impact keeps the incident's
             )
         except UserError as err:
-            refuse(ack, View.INCIDENT_UPDATE, {F.NOTE.value: err.message[:150]})
-            return
+            return refuse(ack, View.INCIDENT_UPDATE, form.refusal(err))
         ack()
         count(View.INCIDENT_UPDATE, "ok")
 
     @app.view(View.INCIDENT_RESOLVE.value)
     def on_resolve(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        summary = state_value(view["state"]["values"], F.SUMMARY) or ""
+        form = forms.read(view, RESOLVE)
         try:
             incidents.resolve(
                 deps,
-                incident_id=rules.parse_incident_id(metadata(view)),
+                incident_id=rules.parse_incident_id(form.raw_meta),
                 actor_id=body["user"]["id"],
-                summary=summary,
+                summary=form["summary"] or "",
                 request_key=_key(view),
             )
         except UserError as err:
-            refuse(ack, View.INCIDENT_RESOLVE, {F.SUMMARY.value: err.message[:150]})
-            return
+            return refuse(ack, View.INCIDENT_RESOLVE, form.refusal(err))
         ack()
         count(View.INCIDENT_RESOLVE, "ok")
 
     @app.view(View.INCIDENT_ACTION_ITEM.value)
     def on_action_item(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        form = incident_review.ActionItemForm(
-            title=state_value(values, F.ITEM_TITLE) or "",
-            owner_id=state_value(values, F.ITEM_OWNER),
-            priority=state_value(values, F.ITEM_PRIORITY),
-            due=state_value(values, F.ITEM_DUE),
-            kind=state_value(values, F.ITEM_KIND) or "preventative",
-        )
-        errors: dict[str, str] = {}
-        if not form.title.strip():
-            errors[F.ITEM_TITLE.value] = "Say what has to be done."
-        if not form.owner_id:
-            errors[F.ITEM_OWNER.value] = "Pick the owner."
-        if not form.due:
-            errors[F.ITEM_DUE.value] = "Pick the deadline."
-        if errors:
-            refuse(ack, View.INCIDENT_ACTION_ITEM, errors)
-            return
+        form = forms.read(view, ACTION_ITEM)
+        if (unreadable := form.read_errors()) is not None:
+            return refuse(ack, View.INCIDENT_ACTION_ITEM, unreadable)
+        values = {**form.values, "title": form["title"] or "", "kind": form["kind"] or "preventative"}
         try:
             incident_review.add_action_item(
                 deps,
-                incident_id=rules.parse_incident_id(metadata(view)),
+                incident_id=rules.parse_incident_id(form.raw_meta),
                 actor_id=body["user"]["id"],
-                form=form,
+                form=incident_review.ActionItemForm(**values),
                 request_key=_key(view),
             )
         except UserError as err:
-            field = (
-                F.ITEM_DUE
-                if "deadline" in err.message.lower() or "past" in err.message.lower()
-                else F.ITEM_TITLE
-            )
-            refuse(ack, View.INCIDENT_ACTION_ITEM, {field.value: err.message[:150]})
-            return
+            return refuse(ack, View.INCIDENT_ACTION_ITEM, form.refusal(err))
         ack()
         count(View.INCIDENT_ACTION_ITEM, "ok")
