@@ -214,16 +214,21 @@ def test_kpis():
     assert "P1 resolved within 72 h: 0% (target 90%)" in gaps
 
 
-def test_a_week_without_resolutions_reads_as_such():
-    k = compute_kpis(
-        week=WEEK,
+def _quiet_week_kpis(**kw):
+    """The KPIs of a week in which nothing was resolved, validated or acknowledged."""
+    quiet = dict(
         resolved=[],
         resolved_last_week=[],
         validated=[],
         monthly_revenue=None,
-        level2_escalations=2,
         ack_delays=[],
+        level2_escalations=0,
     )
+    return compute_kpis(week=WEEK, **{**quiet, **kw})
+
+
+def test_a_week_without_resolutions_reads_as_such():
+    k = _quiet_week_kpis(level2_escalations=2)
     assert k.avg_resolution is None and k.resolution_change is None and k.on_time_rate is None
     _, blocks = weekly_report_message(k)
     assert validate_blocks(blocks, "message") == []
@@ -233,18 +238,7 @@ def test_a_week_without_resolutions_reads_as_such():
 def test_the_report_fits_however_many_deadlines_come_next_week():
     deadlines = [DeadlineItem(f"P1-20261120-{i:03d}", HOSTILE, "P1", "UBOB", NOW) for i in range(15)]
     trend = [TrendPoint(WEEK.monday, {"P1": 3}, 5.0)]
-    k = compute_kpis(
-        week=WEEK,
-        resolved=[],
-        resolved_last_week=[],
-        validated=[],
-        monthly_revenue=None,
-        level2_escalations=0,
-        ack_delays=[],
-        next_week_deadlines=deadlines,
-        next_week_total=400,
-        trend=trend,
-    )
+    k = _quiet_week_kpis(next_week_deadlines=deadlines, next_week_total=400, trend=trend)
     _, blocks = weekly_report_message(k)
     assert validate_blocks(blocks, "message") == []
     focus = blocks[4]["text"]["text"]
