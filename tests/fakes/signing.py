@@ -171,9 +171,13 @@ class SlackDriver:
             "X-Slack-Signature": signature
             if signature is not None
             else sign_request(self.signing_secret, ts, body),
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **(headers or {}),
         }
+        return self._send(body, sent)
+
+    def _send(self, body: bytes, headers: dict[str, str]) -> Reply:
+        """Deliver one signed request to the app (over HTTP, on a kept-alive connection)."""
+        sent = {"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **headers}
         with self._lock:
             for attempt in (1, 2):
                 reused = self._conn is not None

@@ -48,28 +48,9 @@ class DispatchDriver(SlackDriver):
             return None
         return super()._find_view(callback_id, view_id)
 
-    def post_raw(  # type: ignore[override]
-        self,
-        body: bytes,
-        *,
-        content_type: str,
-        timestamp: int | str | None = None,
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Reply:
-        from tests.fakes.signing import sign_request
-
-        ts = str(int(self._clock())) if timestamp is None else str(timestamp)
-        raw = body.decode("utf-8")
-        sent = {
-            "content-type": content_type,
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": signature
-            if signature is not None
-            else sign_request(SIGNING_SECRET, ts, body),
-            **{k.lower(): v for k, v in (headers or {}).items()},
-        }
-        resp = self.app.dispatch(BoltRequest(body=raw, headers=sent))
+    def _send(self, body: bytes, headers: dict[str, str]) -> Reply:
+        sent = {k.lower(): v for k, v in headers.items()}
+        resp = self.app.dispatch(BoltRequest(body=body.decode("utf-8"), headers=sent))
         body_text = resp.body if isinstance(resp.body, str) else (resp.body or b"").decode("utf-8")
         flat = {k: (v[0] if isinstance(v, list | tuple) and v else str(v)) for k, v in resp.headers.items()}
         return Reply(resp.status, flat, body_text)
