@@ -31,7 +31,9 @@ from tests.processes import BotProcess, bot_env, free_port
 from tests.slack.incident_steps import declare_values, open_declare_modal
 from tests.support import INCIDENT_CHANNEL, SIGNING_SECRET, USERS, make_settings, postgres_database
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# The module's week starts about a hundred `remediate` processes; on a loaded machine that alone can pass
+# the suite's 300 s per-test limit, so this module gets more (a hang still fails, with the processes' logs).
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 INTERVAL_STEP = timedelta(hours=8)  # how often the interval jobs (escalations, reminders) run in the week
 SETTINGS = {
