@@ -112,6 +112,38 @@ def post_in_thread(
     return [m for m in queued if m is not None]
 
 
+def announce_change(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    inc: Incident,
+    render: IncidentMessages,
+    actor_id: str | None,
+    kind: str,
+    summary: str,
+    data: dict | None = None,
+    message: tuple[str, list[dict]],
+    dedupe_key: str | None = None,
+) -> list[int]:
+    """The last steps of every change a person sees: the timeline entry (`kind`, `summary`, `data`), the
+    message in the thread and the incident's own channel, and its cards redrawn. Returns the outbox ids."""
+    queries.add_event(
+        session, subject_id=inc.id, at=now, actor_id=actor_id, kind=kind, summary=summary, data=data
+    )
+    ids = post_in_thread(
+        session,
+        now=now,
+        settings=settings,
+        inc=inc,
+        message=message,
+        dedupe_key=dedupe_key,
+        also_incident_channel=True,
+    )
+    refresh_cards(session, now=now, settings=settings, inc=inc, render=render)
+    return ids
+
+
 def close_incident(
     session: Session,
     *,
@@ -126,16 +158,16 @@ def close_incident(
     inc.closed_at = now
     inc.next_update_due = None
     inc.updated_at = now
-    how = "Closed" if actor_id else "Closed after the monitoring period"
-    queries.add_event(session, subject_id=inc.id, at=now, actor_id=actor_id, kind="closed", summary=how)
-    ids = post_in_thread(
+    ids = announce_change(
         session,
         now=now,
         settings=settings,
         inc=inc,
+        render=render,
+        actor_id=actor_id,
+        kind="closed",
+        summary="Closed" if actor_id else "Closed after the monitoring period",
         message=render.closed(IncidentRecord.of(inc), actor_id=actor_id, waived=bool(inc.waiver_reason)),
         dedupe_key=f"incident-closed:{inc.id}",
-        also_incident_channel=True,
     )
-    refresh_cards(session, now=now, settings=settings, inc=inc, render=render)
     return ids

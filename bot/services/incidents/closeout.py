@@ -15,7 +15,12 @@ from bot.core.mrkdwn import escape, user
 from bot.core.permissions import may_run_incident
 from bot.core.records import IncidentRecord, ItemRecord, TimelineEntry
 from bot.deps import Deps
-from bot.services.incidents.cards import close_incident, post_in_thread, refresh_cards, refuse_closed, require
+from bot.services.incidents.cards import (
+    announce_change,
+    close_incident,
+    refuse_closed,
+    require,
+)
 from bot.services.incidents.lifecycle import Outcome
 from bot.services.people.admins import is_admin
 from storage import incidents as store
@@ -44,27 +49,21 @@ def assign(deps: Deps, *, incident_id: str, actor_id: str, commander_id: str) ->
         inc.commander_id, inc.updated_at = commander_id, now
         if commander_id not in inc.responders:
             inc.responders = [*inc.responders, commander_id]
-        queries.add_event(
-            session,
-            subject_id=inc.id,
-            at=now,
-            actor_id=actor_id,
-            kind="commander-changed",
-            summary=f"Commander {user(previous)} → {user(commander_id)}",
-            data={"from": previous, "to": commander_id},
-        )
-        post_in_thread(
+        announce_change(
             session,
             now=now,
             settings=settings,
             inc=inc,
+            render=deps.render.incidents,
+            actor_id=actor_id,
+            kind="commander-changed",
+            summary=f"Commander {user(previous)} → {user(commander_id)}",
+            data={"from": previous, "to": commander_id},
             message=deps.render.incidents.note(
                 f":busts_in_silhouette: {user(actor_id)} made {user(commander_id)} the commander of "
                 f"*{inc.id}* (was {user(previous)})."
             ),
-            also_incident_channel=True,
         )
-        refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     if inc.channel_id:
         try:
             deps.client.conversations_invite(channel=inc.channel_id, users=commander_id)

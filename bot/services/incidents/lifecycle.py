@@ -27,6 +27,7 @@ from bot.core.timing.durations import format_duration
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.incidents.cards import (
+    announce_change,
     card_ref,
     clocks_for,
     post_in_thread,
@@ -317,27 +318,21 @@ def post_update(
             if actor_id not in inc.responders:
                 inc.responders = [*inc.responders, actor_id]
             verb = "Reopened" if reopened else "Update"
-            queries.add_event(
-                session,
-                subject_id=inc.id,
-                at=now,
-                actor_id=actor_id,
-                kind="reopened" if reopened else "status-update",
-                summary=f"{verb}: {previous.capitalize()} → {status.capitalize()}: {escape(note)}",
-                data={"from": previous, "to": status, "note": note, "eta": inc.eta},
-            )
-            post_in_thread(
+            announce_change(
                 session,
                 now=now,
                 settings=settings,
                 inc=inc,
+                render=deps.render.incidents,
+                actor_id=actor_id,
+                kind="reopened" if reopened else "status-update",
+                summary=f"{verb}: {previous.capitalize()} → {status.capitalize()}: {escape(note)}",
+                data={"from": previous, "to": status, "note": note, "eta": inc.eta},
                 message=deps.render.incidents.status_update(
                     IncidentRecord.of(inc), actor_id=actor_id, note=note, reopened=reopened
                 ),
                 dedupe_key=f"{request_key}:update" if request_key else None,
-                also_incident_channel=True,
             )
-            refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     except _LostRace:
         assert request_key is not None
         return _repeat(deps, request_key)
@@ -369,27 +364,21 @@ def resolve(
             inc.resolution_summary = summary
             inc.monitoring_until = now + clocks.monitoring_for(inc.severity)
             inc.next_update_due = None
-            queries.add_event(
-                session,
-                subject_id=inc.id,
-                at=now,
-                actor_id=actor_id,
-                kind="resolved",
-                summary=f"Resolved ({previous.capitalize()} → Resolved): {escape(summary)}",
-                data={"from": previous, "summary": summary},
-            )
-            post_in_thread(
+            announce_change(
                 session,
                 now=now,
                 settings=settings,
                 inc=inc,
+                render=deps.render.incidents,
+                actor_id=actor_id,
+                kind="resolved",
+                summary=f"Resolved ({previous.capitalize()} → Resolved): {escape(summary)}",
+                data={"from": previous, "summary": summary},
                 message=deps.render.incidents.status_update(
                     IncidentRecord.of(inc), actor_id=actor_id, note=summary
                 ),
                 dedupe_key=f"{request_key}:resolve" if request_key else None,
-                also_incident_channel=True,
             )
-            refresh_cards(session, now=now, settings=settings, inc=inc, render=deps.render.incidents)
     except _LostRace:
         assert request_key is not None
         return _repeat(deps, request_key)
