@@ -75,6 +75,30 @@ def refresh_cards(
         outbox.update_message(session, now=now, ref=card_ref(inc.id, channel), text=text, blocks=blocks)
 
 
+def post_in_incident_channel(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    message: tuple[str, list[dict]],
+    ref: str | None = None,
+    thread_ref: str | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Queue a message in INCIDENT_CHANNEL (under `ref`; in the thread of `thread_ref`). Returns its id."""
+    text, blocks = message
+    return outbox.post_message(
+        session,
+        now=now,
+        channel=settings.incident_channel,
+        text=text,
+        blocks=blocks,
+        thread_ref=thread_ref,
+        ref=ref,
+        dedupe_key=dedupe_key,
+    )
+
+
 def post_in_thread(
     session: Session,
     *,
@@ -88,12 +112,11 @@ def post_in_thread(
     """Queue a reply in the incident's thread (and, if asked, in its own channel). Returns outbox ids."""
     text, blocks = message
     queued = [
-        outbox.post_message(
+        post_in_incident_channel(
             session,
             now=now,
-            channel=settings.incident_channel,
-            text=text,
-            blocks=blocks,
+            settings=settings,
+            message=message,
             thread_ref=thread_ref(settings, inc.id),
             dedupe_key=dedupe_key,
         )

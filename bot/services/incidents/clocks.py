@@ -27,7 +27,7 @@ from bot.core.mrkdwn import users
 from bot.core.records import IncidentRecord
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.incidents.cards import clocks_for, close_incident, post_in_thread
+from bot.services.incidents.cards import clocks_for, close_incident, post_in_incident_channel, post_in_thread
 from bot.services.rendering import IncidentMessages
 from storage import alerts as alert_store
 from storage import incidents as store
@@ -114,13 +114,8 @@ def _page(
     """Page the on-call (ONCALL; the commander when nobody is configured) in the channel and by DM."""
     text, blocks = render.page(IncidentRecord.of(inc), now=now, clocks=clocks, oncall=oncall)
     messages = [
-        outbox.post_message(
-            session,
-            now=now,
-            channel=settings.incident_channel,
-            text=text,
-            blocks=blocks,
-            dedupe_key=f"incident-page:{inc.id}",
+        post_in_incident_channel(
+            session, now=now, settings=settings, message=(text, blocks), dedupe_key=f"incident-page:{inc.id}"
         )
     ]
     # A user group cannot be sent a DM; its mention in the channel notifies its members.
@@ -158,19 +153,17 @@ def _escalate(
     render: IncidentMessages,
 ) -> list[int]:
     """One message per level reached, in INCIDENT_CHANNEL, mentioning that level's people."""
-    text, blocks = render.escalation(
-        IncidentRecord.of(inc),
-        level=level,
-        now=now,
-        targets=targets,
-        setting_name=_TARGET_SETTINGS.get(level, ""),
-    )
-    message = outbox.post_message(
+    message = post_in_incident_channel(
         session,
         now=now,
-        channel=settings.incident_channel,
-        text=text,
-        blocks=blocks,
+        settings=settings,
+        message=render.escalation(
+            IncidentRecord.of(inc),
+            level=level,
+            now=now,
+            targets=targets,
+            setting_name=_TARGET_SETTINGS.get(level, ""),
+        ),
         dedupe_key=f"incident-escalation:{inc.id}:{level}",
     )
     queries.add_event(

@@ -30,6 +30,7 @@ from bot.services.incidents.cards import (
     announce_change,
     card_ref,
     clocks_for,
+    post_in_incident_channel,
     post_in_thread,
     refresh_cards,
     refuse_closed,
@@ -138,13 +139,11 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 summary=f"Declared {severity}: {escape(title)}; commander {user(commander)}",
                 data={"severity": severity, "commander": commander},
             )
-            text, blocks = deps.render.incidents.card(IncidentRecord.of(inc), clocks)
-            outbox.post_message(
+            post_in_incident_channel(
                 session,
                 now=now,
-                channel=settings.incident_channel,
-                text=text,
-                blocks=blocks,
+                settings=settings,
+                message=deps.render.incidents.card(IncidentRecord.of(inc), clocks),
                 ref=card_ref(inc_id, settings.incident_channel),
                 dedupe_key=card_ref(inc_id, settings.incident_channel),
             )

@@ -12,7 +12,7 @@ from bot.core.mrkdwn import date, escape, user
 from bot.core.records import IncidentRecord, ItemRecord
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.incidents.cards import post_in_thread, require
+from bot.services.incidents.cards import post_in_incident_channel, post_in_thread, require
 from bot.services.items.changes import create_item_in
 from bot.services.people.users import user_timezone
 from storage import incidents as store
@@ -84,10 +84,8 @@ def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> Postmorte
         record = _record(inc, events, items)
         document = postmortem.markdown(record, now=now, tz=settings.tz, names=names)
         ref = f"incident-postmortem:{inc.id}:{int(now.timestamp())}"
-        text, blocks = deps.render.incidents.postmortem(IncidentRecord.of(inc), record=record, now=now)
-        outbox.post_message(
-            session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=ref
-        )
+        card = deps.render.incidents.postmortem(IncidentRecord.of(inc), record=record, now=now)
+        post_in_incident_channel(session, now=now, settings=settings, message=card, ref=ref)
         filename = f"postmortem-{inc.id.lower()}.md"
         outbox.upload_file(
             session,
