@@ -48,6 +48,19 @@ def _open_view(client: Any, body: dict[str, Any], surface: Surface, view: dict[s
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+def _refuse(
+    deps: Deps,
+    surface: Surface,
+    body: dict[str, Any],
+    err: UserError,
+    respond: Any,
+    item_id: str | None = None,
+) -> None:
+    """Tell the presser why the press did nothing, where they pressed; with the item when `item_id` is one."""
+    valid = _valid(item_id) if item_id is not None else None
+    tell(deps, surface, err.message, respond=respond, item_id=valid, trigger_id=body.get("trigger_id"))
+
+
 def register(app: App, deps: Deps) -> None:
     @app.action(OPEN_PATTERN)
     def on_open(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
@@ -56,7 +69,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond, trigger_id=body.get("trigger_id"))
+            _refuse(deps, surface, body, err, respond)
             return
         modal = card_modal(view.record, view.entries, deps.now(), from_home=surface.kind == "home")
         _open_view(client, body, surface, modal)
@@ -82,14 +95,7 @@ def register(app: App, deps: Deps) -> None:
             except AlreadyDone:
                 return
             except UserError as err:
-                tell(
-                    deps,
-                    surface,
-                    err.message,
-                    respond=respond,
-                    item_id=_valid(item_id),
-                    trigger_id=body.get("trigger_id"),
-                )
+                _refuse(deps, surface, body, err, respond, item_id)
                 return
             redraw(deps, surface, view)
 
@@ -106,7 +112,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            tell(deps, surface, err.message, respond=respond, trigger_id=body.get("trigger_id"))
+            _refuse(deps, surface, body, err, respond)
             return
         _open_view(
             client,
@@ -131,14 +137,7 @@ def register(app: App, deps: Deps) -> None:
             service.require_editor(view.item, actor, "change the status of")
             lc.plan_verb(view.item.id, view.item.status, verb, blocked_from=view.item.blocked_from)
         except UserError as err:
-            tell(
-                deps,
-                surface,
-                err.message,
-                respond=respond,
-                item_id=_valid(item_id),
-                trigger_id=body.get("trigger_id"),
-            )
+            _refuse(deps, surface, body, err, respond, item_id)
             return
         meta = {"id": view.item.id, "verb": verb, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, note_modal(view.record, meta))
@@ -152,14 +151,7 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.require_editor(view.item, actor, "reassign")
         except UserError as err:
-            tell(
-                deps,
-                surface,
-                err.message,
-                respond=respond,
-                item_id=_valid(_item_id(body)),
-                trigger_id=body.get("trigger_id"),
-            )
+            _refuse(deps, surface, body, err, respond, _item_id(body))
             return
         meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, reassign_modal(view.record, meta))
@@ -173,14 +165,7 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.check_can_validate(view.item, actor, deps.settings)
         except UserError as err:
-            tell(
-                deps,
-                surface,
-                err.message,
-                respond=respond,
-                item_id=_valid(_item_id(body)),
-                trigger_id=body.get("trigger_id"),
-            )
+            _refuse(deps, surface, body, err, respond, _item_id(body))
             return
         meta = {
             "id": view.item.id,
