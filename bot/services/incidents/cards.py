@@ -66,6 +66,15 @@ def refuse_closed(inc: Incident) -> None:
         )
 
 
+def close_out_blocked(session: Session, inc: Incident) -> bool:
+    """Whether the close-out rule keeps `inc` open: a P0/P1 with no preventative item and no waiver."""
+    return rules.close_out_blocked(
+        inc.severity,
+        has_preventative_item=store.has_preventative_item(session, incident_id=inc.id),
+        waiver_reason=inc.waiver_reason,
+    )
+
+
 def refresh_cards(
     session: Session, *, now: datetime, settings: Settings, inc: Incident, render: IncidentMessages
 ) -> None:

@@ -27,7 +27,13 @@ from bot.core.mrkdwn import users
 from bot.core.records import IncidentRecord
 from bot.deps import Deps
 from bot.services import outbox
-from bot.services.incidents.cards import clocks_for, close_incident, post_in_incident_channel, post_in_thread
+from bot.services.incidents.cards import (
+    clocks_for,
+    close_incident,
+    close_out_blocked,
+    post_in_incident_channel,
+    post_in_thread,
+)
 from bot.services.rendering import IncidentMessages
 from storage import alerts as alert_store
 from storage import incidents as store
@@ -210,12 +216,7 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 data={"due": inc.next_update_due.isoformat() if inc.next_update_due else None},
             )
         for inc in store.monitoring_ended(session, now=now):
-            blocked = rules.close_out_blocked(
-                inc.severity,
-                has_preventative_item=store.has_preventative_item(session, incident_id=inc.id),
-                waiver_reason=inc.waiver_reason,
-            )
-            if not blocked:
+            if not close_out_blocked(session, inc):
                 queued += close_incident(
                     session, now=now, settings=settings, inc=inc, actor_id=None, render=deps.render.incidents
                 )

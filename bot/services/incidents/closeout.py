@@ -18,6 +18,7 @@ from bot.deps import Deps
 from bot.services.incidents.cards import (
     announce_change,
     close_incident,
+    close_out_blocked,
     refuse_closed,
     require,
 )
@@ -97,11 +98,7 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
                 summary=f"Close-out waived: {escape(waiver)}",
                 data={"reason": waiver},
             )
-        if rules.close_out_blocked(
-            inc.severity,
-            has_preventative_item=store.has_preventative_item(session, incident_id=inc.id),
-            waiver_reason=inc.waiver_reason,
-        ):
+        if close_out_blocked(session, inc):
             raise UserError(f"{inc.id} cannot close yet. {rules.close_out_rule(inc.id)}")
         close_incident(
             session, now=now, settings=settings, inc=inc, actor_id=actor_id, render=deps.render.incidents
