@@ -4,8 +4,10 @@
     result = extract(text, today=today, known_users={"alice": "U123ABC"})
 
 The rules -- what becomes an item, how priority, owner, due date, kind, criteria and prevention are
-read -- are documented in `extractor.py`; field parsing lives in `fields.py`, tokenising in
-`markdown.py`.
+read -- are documented in `extractor.py` and applied by the walk in `walker.py`. Section names live in
+`sections.py`, one line's shape in `lines.py`, work written as sentences in `sentences.py`, done
+markers in `markers.py`, titles in `titles.py`, tables in `tables.py`, field parsing in `fields.py`,
+tokenising (front matter included) in `markdown.py`.
 """
 
 from bot.core.extraction.document import check_document

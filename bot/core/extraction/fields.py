@@ -20,9 +20,15 @@ _OWNER_LABEL = re.compile(
     re.I,
 )
 _OWNER_END = re.compile(
-    r"\s+[-\u2013\u2014|]\s+|[,;|)\]]|\s+(?:due|by|deadline|eta|priority|status|evidence)\b|\s+\(", re.I
+    r"\s+[-\u2013\u2014|\u00b7\u2022]\s+|[,;|)\]\u00b7\u2022]|\s+(?:due|by|deadline|eta|priority|status|evidence)\b|\s+\(",
+    re.I,
 )
 _NAME_WORD = re.compile(r"[A-Za-z][\w'.-]*")
+# "[Bilal] Make the pipeline stop …" (the same rule as the title's, which drops the bracket).
+_BRACKET_OWNER = re.compile(
+    r"^\s*(?:\d{1,3}[.)]\s+|[-*+]\s+)?\[(?P<name>(?!(?:Name|Owner|Date|Action|Task|Item|Title|Team|Person|"
+    r"Assignee|Who|Description|Done|Todo|Blocked|New|Open)\])[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+){0,2})\]\s+(?=\S)"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ def find_owner(text: str, known: Mapping[str, str]) -> Owner | None:
         value = " ".join(value.split()[:4])
         if value:
             return _resolve(value, known)
+    bracket = _BRACKET_OWNER.match(text)
+    if bracket:
+        return _resolve(bracket.group("name"), known)
     prose = without_code(text)
     mention = _SLACK_MENTION.search(prose)
     if mention:

@@ -9,6 +9,7 @@ cleanup/refactor -> P2, documentation/docs/"Document …" -> P3; then the docume
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,9 +20,17 @@ from bot.core.extraction.titles import normalise_title
 
 Path = tuple[int, ...]  # the ids of the headings enclosing a line, outermost first
 
+# A "Status: Complete" field in an item's own text (its detail lines) marks it done.
+_STATUS_DONE = re.compile(
+    r"(?<![\w-])status\s*(?:\*\*|__)?\s*[:=]\s*(?:\*\*|__)?\s*(?:\u2705\s*)?"
+    r"(?:done|complete|completed|closed|resolved|fixed|shipped|merged|finished|deployed)\b",
+    re.I,
+)
+
 _NOTHING = (
-    "no action items found: the document has no unticked checkboxes, action-item or remediation-plan "
-    "lists, prefixed steps (Critical Fix:, Investigation:, Prevention:) or task tables"
+    "no action items found: the document has no unticked checkboxes, action-item, follow-up or "
+    "remediation lists, sentences that commit to work (\u201cWe will \u2026\u201d), prefixed steps "
+    "(Critical Fix:, Investigation:, Prevention:) or task tables"
 )
 
 
@@ -38,6 +47,9 @@ class Draft:
     kind: str | None = None  # forced by a prevention section or a table's Type column
     cells: dict[str, str] = field(default_factory=dict)  # table cells by role
     ids: set[str] = field(default_factory=set)  # "WH-1", to link evidence notes
+    raw: str = ""  # the text the title was read from (wrapped lines joined)
+    description: str = ""  # the full title when `title` had to be shortened
+    subtasks: list[str] = field(default_factory=list)  # nested sub-tasks, kept as its criteria
 
 
 @dataclass
@@ -57,6 +69,12 @@ class Findings:
     systems: list[str] = field(default_factory=list)  # from "Affected Systems:"
     drafts: list[Draft] = field(default_factory=list)
     recommendations: list[Draft] = field(default_factory=list)  # used only when there are no drafts
+    # Plain bullets of a prevention section, by the section's heading id: items unless the section marks
+    # some bullets as tracked work (a checkbox, an owner), which makes the others descriptions.
+    prevention_bullets: list[tuple[int, Draft]] = field(default_factory=list)
+    marked_prevention: set[int] = field(default_factory=set)
+    # Checkboxes of a criteria section: the work itself when nothing else is left to do.
+    criteria_boxes: list[Draft] = field(default_factory=list)
     criteria: list[tuple[Path, str]] = field(default_factory=list)  # (scope, criterion)
     measures: list[tuple[Path, str]] = field(default_factory=list)  # (scope, prevention measure)
     notes: list[EvidenceNote] = field(default_factory=list)
@@ -69,13 +87,26 @@ def assemble(found: Findings, *, today: datetime.date, known: Mapping[str, str])
 
 def _scoped(entries: list[tuple[Path, str]], drafts: list[Draft]) -> list[tuple[Path, str]]:
     """Widen a scope that holds no items to the whole document."""
-    return [
-        (scope if any(d.path[: len(scope)] == scope for d in drafts) else (), text) for scope, text in entries
-    ]
+    held = {d.path[:n] for d in drafts for n in range(len(d.path) + 1)}
+    return [(scope if scope in held else (), text) for scope, text in entries]
 
 
-def _in_scope(draft: Draft, entries: list[tuple[Path, str]]) -> list[str]:
-    return [text for scope, text in entries if draft.path[: len(scope)] == scope]
+class _Scopes:
+    """Criteria or measures by the heading path they apply to, read per item path (cached: in a long
+    document most items share a handful of paths)."""
+
+    def __init__(self, entries: list[tuple[Path, str]]) -> None:
+        self.by_scope: dict[Path, list[tuple[int, str]]] = {}
+        for order, (scope, text) in enumerate(entries):
+            self.by_scope.setdefault(scope, []).append((order, text))
+        self.cache: dict[Path, list[str]] = {}
+
+    def of(self, draft: Draft) -> list[str]:
+        found = self.cache.get(draft.path)
+        if found is None:
+            hits = [e for n in range(len(draft.path) + 1) for e in self.by_scope.get(draft.path[:n], ())]
+            found = self.cache[draft.path] = [text for _, text in sorted(hits)]
+        return found
 
 
 class _Assembler:
@@ -87,10 +118,18 @@ class _Assembler:
 
     def run(self) -> Extraction:
         found = self.found
-        drafts = found.drafts or found.recommendations
+        drafts = found.drafts + [
+            d for ident, d in found.prevention_bullets if ident not in found.marked_prevention
+        ]
+        criteria_entries = found.criteria
+        if found.criteria_boxes and not any(not d.done for d in drafts):
+            # The seed's own case: the fixes are done and only the closure criteria remain to be met.
+            drafts += found.criteria_boxes
+            criteria_entries = []
+        drafts = sorted(drafts, key=lambda d: d.line) or found.recommendations
         systems = list(fields.merge(found.systems))
-        criteria = _scoped(found.criteria, drafts)
-        measures = _scoped(found.measures, drafts)
+        criteria = _Scopes(_scoped(criteria_entries, drafts))
+        measures = _Scopes(_scoped(found.measures, drafts))
         built = [self.build(d, systems, criteria, measures) for d in drafts]
         items = self.dedupe([i for i in built if not i.done])
         done = self.dedupe([i for i in built if i.done])
@@ -110,8 +149,8 @@ class _Assembler:
         self,
         draft: Draft,
         doc_systems: list[str],
-        criteria: list[tuple[Path, str]],
-        measures: list[tuple[Path, str]],
+        criteria: _Scopes,
+        measures: _Scopes,
     ) -> ExtractedItem:
         joined = "\n".join(text for _, text in draft.segments)
         cells = draft.cells
@@ -134,14 +173,15 @@ class _Assembler:
                 fields.split_systems(cells.get("systems", "")),
                 doc_systems,
             ),
-            success_criteria=fields.merge(_in_scope(draft, criteria)),
-            prevention=fields.merge(_in_scope(draft, measures)) if kind != "preventative" else (),
+            success_criteria=fields.merge(draft.subtasks, criteria.of(draft)),
+            prevention=fields.merge(measures.of(draft)) if kind != "preventative" else (),
             evidence=fields.merge(
                 fields.find_evidence(joined), fields.find_evidence(cells.get("evidence", "")), linked
             ),
-            done=draft.done,
+            done=draft.done or bool(_STATUS_DONE.search(joined)),
             line=draft.line,
             section=draft.section,
+            description=draft.description,
         )
 
     def owner_of(self, draft: Draft, joined: str) -> fields.Owner | None:
@@ -194,7 +234,7 @@ class _Assembler:
         kept: list[ExtractedItem] = []
         first_by_key: dict[str, ExtractedItem] = {}
         for item in items:
-            key = normalise_title(item.title)
+            key = normalise_title(item.description or item.title)
             first = first_by_key.get(key)
             if first is not None:
                 self.warnings.append((item.line, f"'{item.title}' repeats line {first.line}; kept the first"))

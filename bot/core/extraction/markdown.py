@@ -1,5 +1,5 @@
 """A small line tokeniser for the Markdown people actually paste: headings (ATX and setext), list items
-with checkboxes, pipe tables, fenced code (skipped) and plain lines.
+with checkboxes, pipe tables, fenced code and YAML/TOML front matter (both skipped) and plain lines.
 
 It is deliberately not a full CommonMark parser: it keeps line numbers exact and never backtracks, so a
 200 KB document tokenises in milliseconds.
@@ -62,6 +62,10 @@ _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _BLOCKQUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _WHITESPACE_RUN = re.compile(r"\s{2,}")
+# Front matter: `---` … `---` (YAML, also closed by `...`) or `+++` … `+++` (TOML) opening the document,
+# holding only keys, values, list entries and indented continuations.
+_FRONT_MATTER_LINE = re.compile(r"^(?:[\w.\-\"']+\s*[:=]|\s+\S|-\s|\[[\w.\-\"']+\]\s*$|#|\s*$)")
+_FRONT_MATTER_MAX = 200  # lines
 
 
 def _collapse(line: str) -> str:
@@ -104,9 +108,25 @@ def _list_match(line: str) -> tuple[int, str | None, str] | None:
     return indent, checkbox, text
 
 
+def front_matter_lines(lines: list[str]) -> int:
+    """How many lines at the top of the document are front matter (0 when there is none)."""
+    if not lines or lines[0].strip() not in ("---", "+++"):
+        return 0
+    opener = lines[0].strip()
+    closers = ("---", "...") if opener == "---" else ("+++",)
+    for index in range(1, min(len(lines), _FRONT_MATTER_MAX)):
+        line = lines[index]
+        if line.strip() in closers:
+            return index + 1 if index > 1 else 0
+        if not _FRONT_MATTER_LINE.match(line):
+            return 0
+    return 0
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens for an LF-normalised document, each carrying its 1-based line number."""
     raw_lines = text.split("\n")
+    skipped = front_matter_lines(raw_lines)
     lines = [_collapse(_BLOCKQUOTE.sub("", line).expandtabs(4)) for line in raw_lines]
     tokens: list[Token] = []
     fence: str | None = None
@@ -114,7 +134,8 @@ def tokenize(text: str) -> list[Token]:
     last_list: ListLine | None = None
     after_list = False  # previous non-blank token was a list item or its continuation
     saw_blank = False
-    i = 0
+    tokens.extend(Blank(n + 1) for n in range(skipped))
+    i = skipped
     while i < len(lines):
         number, line = i + 1, lines[i]
         i += 1

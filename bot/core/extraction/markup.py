@@ -48,10 +48,18 @@ def is_emoji(ch: str) -> bool:
     )
 
 
+_EMOJI = re.compile(
+    "["
+    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _EMOJI_RANGES)
+    + "".join(chr(c) for c in sorted(_EMOJI_JOINERS))
+    + "\U0001f3fb-\U0001f3ff]"
+)
+
+
 def strip_emoji(text: str) -> str:
     if text.isascii():
         return text
-    return "".join(ch for ch in text if not is_emoji(ch))
+    return _EMOJI.sub("", text)
 
 
 def without_code(text: str) -> str:

@@ -28,6 +28,8 @@ class ExtractedItem:
     done: bool
     line: int  # 1-based, in the newline-normalised source
     section: str  # nearest heading (or heading-like label), "" if none
+    # The item's full text when the title had to be shortened (cut at a word, ending in "…"), else "".
+    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,25 @@ class SectionKind(enum.Enum):
 _NUMBERING = re.compile(
     r"^(?:(?:step|phase|part|section|milestone)\s+)?(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)[.):]\s+", re.IGNORECASE
 )
-# Checked first: a WHY heading that mentions "action items" is still narrative.
+# Checked first: a WHY heading that mentions "action items" is still narrative, and so is a
+# retrospective list ("What could be improved", "Where we got lucky") whatever words it contains.
 _NARRATIVE_FIRST = re.compile(
-    r"^(?:why\b|answer\b|root\s+causes?\b|timeline\b|five\s+whys?\b|5\s+whys?\b|actions?\s+taken\b)"
+    r"^(?:why\b|answer\b|root\s+causes?\b|timeline\b|five\s+whys?\b|5\s+whys?\b|actions?\s+taken\b"
+    r"|the\s+(?:five|5)\s+whys?\b|open\s+questions?\b|questions?\b)"
+    r"|\bwhat\s+went\b|\bwent\s+(?:well|wrong|badly|right)\b|\bwhat\s+(?:could|didn'?t|did\s+not|was)\b"
+    r"|\bwhere\s+we\s+got\s+lucky\b|\bdidn'?t\s+go\b|\bdid\s+not\s+go\b|\bcould\s+(?:be|have\s+been)\s+improved\b"
+    r"|\bareas?\s+for\s+improvement\b"
+)
+# Legends and definitions inside an action section ("Priority levels:", "Types:", "Legend").
+_LEGEND = re.compile(
+    r"^(?:legend|key|definitions?|glossary|types?|priorities|categories|labels|statuses)$"
+    r"|\blegend\b|^(?:priority|severity|type|status|action\s+item)\s+(?:levels?|legend|key|definitions?|types?)$"
 )
 _CRITERIA = re.compile(r"\bcriteria\b|\bdefinition\s+of\s+done\b|\bvalidation\s+checklist\b")
 _PREVENTION = re.compile(r"\bprevent(?:ion|ive|ative|ing)?\b|\brecurrence\b")
+# A name that says both ("Corrective and preventive actions", "Remediation and prevention") is an
+# action section: its lists are the work itself.
+_ACTION_AND_PREVENTION = re.compile(r"\b(?:actions?|corrective|remediations?|follow[\s-]?ups?|fix(?:es)?)\b")
 _EVIDENCE = re.compile(r"\bevidence\b|\breferences\b")
 _SYSTEMS = re.compile(
     r"^(?:affected|impacted)\s+(?:systems?|services?|components?)$|^(?:systems?|services?)\s+affected$"
@@ -41,16 +54,27 @@ _SYSTEMS = re.compile(
 _DONE = re.compile(r"^(?:completed|done|closed|resolved|finished|shipped)\b")
 _RECOMMENDATION = re.compile(r"\brecommend(?:ation|ations|ed\s+actions?|ed\s+fix(?:es)?)\b")
 _ACTION = re.compile(
-    r"\baction\s+items?\b|\bactions\b|\baction\s+plan\b|\bcorrective\b|\bremediation\b|\bnext\s+steps\b"
+    r"\baction\s+(?:items?|points?|list|register|log)\b|\bactions\b|\baction\s+plan\b"
+    r"|\bhow\s+(?:are|will|do|can|should|could)\s+we\b|\bwhat\s+(?:are|will)\s+we\s+(?:doing|do|changing|change)\b"
+    r"|\bcorrective\b|\bremediations?\b|\bnext\s+steps?\b"
     r"|\bfollow[\s-]?ups?\b|\bto[\s-]?dos?\b|\btasks?\b|\bexecution\s+plan\b|\bfix(?:es)?\b"
-    r"|\bdeliverables\b|\bwork\s+items\b|\bopen\s+items\b"
+    r"|\bdeliverables\b|\bwork\s+items\b|\bopen\s+items\b|\bcountermeasures?\b|\bmitigations?\s+plan\b"
+    r"|\bwhat\s+we(?:'re|\u2019re|\s+are|\s+will\s+be|'ll|\s+will)?\s+(?:doing|changing|fixing|improving|do|change)\b"
+    r"|\bchanges\s+we(?:'re|\u2019re|\s+are|\s+will\s+be)?\s+making\b|\bwhat(?:'s|\u2019s|\s+is|\s+comes)\s+next\b"
+    r"|^improv(?:e|ing|ements?)\b|^(?:going|moving|looking)\s+forward\b|\bfuture\s+work\b|\bimprovements?\s+plan\b"
 )
 _NARRATIVE = re.compile(
     r"\b(?:summary|overview|background|context|impact|symptoms?|lessons?|learned|what\s+went|"
     r"what\s+could|what\s+happened|went\s+well|resolution|description|details|highlights|"
     r"changelog|changes|changed|added|removed|deprecated|fixed|security|known\s+issues|upgrade|notes|"
     r"glossary|appendix|analysis|findings?|observations?|detection|problem|incident|discussion|"
-    r"metrics?|communications?|attendees|participants|contacts?|contributors|thanks|acknowledg\w*)\b"
+    r"metrics?|communications?|attendees|participants|contacts?|contributors|thanks|acknowledg\w*|"
+    r"justification|business\s+case|rationale|motivation|sign-?off|approvals?|supporting\s+information)\b"
+)
+# Narrative words that a sub-heading under an action section may use without leaving it: "Code and
+# configuration changes" under "Corrective actions" still lists work.
+_WEAK_NARRATIVE = re.compile(
+    r"\b(?:changes|changed|added|removed|fixed|details|security|upgrade|detection|communications?)\b"
 )
 
 # A label at the start of a line: `**Label:** rest`, `**Label**: rest`, `Label: rest`, `LABEL`.
@@ -68,23 +92,29 @@ def clean_heading(text: str) -> str:
     return text.rstrip(":").strip()
 
 
-def classify(text: str, *, level: int = 2) -> SectionKind:
+def classify(text: str, *, level: int = 2, within: SectionKind | None = None) -> SectionKind:
     """The kind of section a heading or label introduces.
 
     A level-1 heading is usually the document's title ("Remediation Plan: billing double charges"), so it
-    only sets a kind when it is short (three words or fewer), e.g. "# Action Items".
+    only sets a kind when it is short (three words or fewer), e.g. "# Action Items". `within` is the kind
+    of the enclosing section: under an action section a sub-heading keeps it unless it is clearly
+    narrative (a timeline, a root cause, what went well) -- "Code and configuration changes" is work.
     """
     name = _NUMBERING.sub("", clean_heading(text)).lower().strip()
-    name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"\s+", " ", name.replace("\u2019", "'"))
     if not name:
         return SectionKind.UNKNOWN
     if level == 1 and len(name.split()) > 3:
         return SectionKind.UNKNOWN
-    if _NARRATIVE_FIRST.match(name):
+    if _NARRATIVE_FIRST.search(name):
+        return SectionKind.NARRATIVE
+    if _LEGEND.search(name):
         return SectionKind.NARRATIVE
     if _CRITERIA.search(name):
         return SectionKind.CRITERIA
     if _PREVENTION.search(name):
+        if _ACTION_AND_PREVENTION.search(name):
+            return SectionKind.ACTION
         return SectionKind.PREVENTION
     if _EVIDENCE.search(name):
         return SectionKind.EVIDENCE
@@ -97,8 +127,23 @@ def classify(text: str, *, level: int = 2) -> SectionKind:
     if _ACTION.search(name):
         return SectionKind.ACTION
     if _NARRATIVE.search(name):
+        if within in (SectionKind.ACTION, SectionKind.PREVENTION) and _WEAK_NARRATIVE.search(name):
+            if not _NARRATIVE.search(_WEAK_NARRATIVE.sub(" ", name)):
+                return SectionKind.UNKNOWN
         return SectionKind.NARRATIVE
     return SectionKind.UNKNOWN
+
+
+def strongly_narrative(text: str) -> bool:
+    """True for a name that is narrative whatever encloses it: a timeline, a root cause, a WHY, what
+    went well."""
+    name = re.sub(r"\s+", " ", _NUMBERING.sub("", clean_heading(text)).lower().replace("\u2019", "'"))
+    return bool(_NARRATIVE_FIRST.search(name))
+
+
+def is_legend(name: str) -> bool:
+    """True for a label that introduces definitions ("Priority levels", "Types", "Legend")."""
+    return bool(_LEGEND.search(re.sub(r"\s+", " ", clean_heading(name).lower())))
 
 
 def parse_label(text: str) -> tuple[str, str, bool] | None:

@@ -8,7 +8,10 @@ import re
 import unicodedata
 
 from bot.core.extraction.dates import find_due
+from bot.core.extraction.markers import strip_done
 from bot.core.extraction.markup import SPACES, strip_emoji, strip_markup, tidy
+
+TITLE_LIMIT = 120  # longer titles are cut at a word; the item keeps the full text as its description
 
 # Where trailing metadata starts in a title. Owner/due labels are unmistakable after any space; the
 # others only after a separator, so "Integration with Existing Systems: …" keeps its words.
@@ -27,8 +30,31 @@ _TRAILING_MENTIONS = re.compile(r"(?:[\s,(\u2013\u2014-]*+" + _MENTION + r"[)\s]
 _LEADING_PRIORITY = re.compile(r"^(?:[\[(]\s*P[0-3]\s*[\])]|P[0-3](?=[:\s]))\s*[:\u2013\u2014-]?\s+", re.I)
 _TRAILING_PRIORITY = re.compile(r"(?:\s*[\[(]\s*P[0-3]\s*[\])]|\s+[-\u2013\u2014]\s*P[0-3])\s*$", re.I)
 _BOX_PREFIX = re.compile(r"^\s*\[[ xX]\]\s*")
+# "[Bilal] Make the pipeline stop …": a retro's owner in brackets (not "[P0]", "[TODO]" or "[Name]").
+LEADING_BRACKET_OWNER = re.compile(
+    r"^\s*\[(?P<name>(?!(?:Name|Owner|Date|Action|Task|Item|Title|Team|Person|Assignee|Who|Description|"
+    r"Done|Todo|Blocked|New|Open)\])[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+){0,2})\]\s+(?=\S)"
+)
 _TAIL_JUNK = re.compile(r"[\s).,;:\]\u2013\u2014-]*")
 PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\]]*\]|\.{2,}|…|tbd|tbc|n/a|none)$", re.I)
+
+# Link leftovers: "([#294][issue-294])", "(#1185)", "[Issue](https://…).", bare URLs, Slack's <url|label>.
+_REF = r"(?:\[[^\[\]\n]*\]\[[^\[\]\n]*\]|\[[^\[\]\n]*\]\([^()\s]*\)|#\d+|https?://[^\s()<>]+)"
+_REF_PARENTHESIS = re.compile(r" ?\(\s*(?:see\s+)?" + _REF + r"(?:\s*[,;&]\s*" + _REF + r")*\s*\)")
+_GENERIC_LINK = re.compile(
+    r" ?\[\s*(?:(?:tracking\s+|github\s+|jira\s+)?(?:issue|ticket|pr|pull\s+request|bug|link|here|"
+    r"details|discussion)s?|#\d+)\s*\](?:\([^()\s]*\)|\[[^\[\]\n]*\])\.?",
+    re.I,
+)
+_REFERENCE_LINK = re.compile(r"\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
+_SLACK_LINK = re.compile(r"<(?:https?|mailto):[^|<>\s]+\|([^<>]+)>|<(?:https?|mailto):[^<>\s]+>")
+_BARE_URL = re.compile(r"(?<![\w(\[<])https?://[^\s<>()\[\]]+")
+_TRAILING_LINK_WORD = re.compile(
+    r"(?<=[.!?])\s*(?:see\s+)?(?:tracking\s+)?(?:issue|ticket|pr|bug|link|jira)s?\s*\.?\s*$", re.I
+)
+# What a removed reference leaves behind; "f()" (no space before it) stays.
+_EMPTY_PARENTHESIS = re.compile(r" \( ?(?:see|cf\.?)? ?[,;]? ?\)", re.I)
+_CODE_SPAN = re.compile(r"(`+[^`\n]*`+)")
 
 _CHECKBOX = re.compile(r"^\s*\[[ xX]?\]\s*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,9}[.)])\s+")
@@ -41,11 +67,43 @@ def _strip_trailing_mentions(text: str) -> str:
     return head + _TRAILING_MENTIONS.sub("", tail)
 
 
+def strip_links(text: str) -> str:
+    """The text without link leftovers: issue references in parentheses, links whose text is only
+    "Issue" or "#12", bare URLs; a reference-style ``[text][ref]`` keeps its text."""
+    if "[" not in text and "(" not in text and "://" not in text:
+        return text
+    parts = _CODE_SPAN.split(text)  # code spans (odd indexes) are kept as written
+    for index in range(0, len(parts), 2):
+        part = parts[index]
+        if "[" in part or "(" in part:
+            part = _REF_PARENTHESIS.sub("", _GENERIC_LINK.sub("", part))
+            part = _REFERENCE_LINK.sub(r"\1", part)
+        if "://" in part:
+            part = _SLACK_LINK.sub(lambda m: m.group(1) or "", part)
+            part = _BARE_URL.sub("", part)
+        parts[index] = _EMPTY_PARENTHESIS.sub("", SPACES.sub(" ", part))
+    return "".join(parts)
+
+
+def shorten(title: str, limit: int = TITLE_LIMIT) -> tuple[str, str]:
+    """(title, description): a title longer than `limit` is cut at the last word that fits and ends in
+    "…"; the description is then the full title, else ""."""
+    if len(title) <= limit:
+        return title, ""
+    cut = title[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-\u2013\u2014(") + "\u2026", title
+
+
 def clean_title(text: str, today: datetime.date) -> str:
-    """An item's title from its line: no checkbox, emoji, markup, leading or trailing owner mention,
-    priority tag, or trailing owner/due/status fields. "" when only a placeholder ("[Action 1]") is left.
-    `today` is needed to recognise a trailing "by Oct 12" as a date."""
+    """An item's title from its line: no checkbox, emoji, markup, link leftovers, done marker, leading or
+    trailing owner mention, priority tag, or trailing owner/due/status fields. "" when only a placeholder
+    ("[Action 1]") is left. `today` is needed to recognise a trailing "by Oct 12" as a date."""
+    text = strip_done(strip_links(text))
     title = _BOX_PREFIX.sub("", strip_markup(strip_emoji(text)).strip())
+    title = LEADING_BRACKET_OWNER.sub("", _TRAILING_LINK_WORD.sub("", title))
     cut = len(title)
     meta = _META_START.search(title)
     if meta and meta.start() > 0:
