@@ -43,6 +43,7 @@ class Row:
     notes: tuple[str, ...] = ()  # what the reader should know: a due date already past, an unknown owner
     duplicate_of: str | None = None
     duplicate_why: str | None = None
+    description: str = ""  # the whole text, when the title had to be cut
 
     @property
     def checked(self) -> bool:
@@ -74,6 +75,7 @@ class Row:
             "notes": list(self.notes),
             "duplicate_of": self.duplicate_of,
             "duplicate_why": self.duplicate_why,
+            "description": self.description,
         }
 
     @classmethod

@@ -91,7 +91,8 @@ def _create(
 
 def _description(draft: ExtractionDraft, row: Row) -> str:
     where = f"line {row.line}" + (f" ({row.section})" if row.section else "")
-    lines = [f"Extracted from {draft.source}, {where}."]
+    lines = [row.description, ""] if row.description else []
+    lines.append(f"Extracted from {draft.source}, {where}.")
     if row.owner_written and not row.owner_id:
         lines.append(f"Owner as written: {row.owner_written} (not matched to a Slack user).")
     if row.due is not None and row.uses_default_deadline:

@@ -209,9 +209,12 @@ def _row(
 ) -> Row:
     notes: list[str] = []
     title = " ".join(item.title.split())
+    description = item.description
     if len(title) > rules.MAX_TITLE:
+        description = description or title
         title = title[: rules.MAX_TITLE - 1] + "…"
-        notes.append("title shortened; the full line is in the description")
+    if description:
+        notes.append("title shortened; the full text is in the description")
     owner_id = item.owner_user_id
     if owner_id is not None and owner_id in owners:
         problem = owners[owner_id]
@@ -244,6 +247,7 @@ def _row(
         line=item.line,
         section=truncate(item.section, 200),
         notes=tuple(notes),
+        description=truncate(description, rules.MAX_DESCRIPTION // 2),
     )
 
 
