@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     incident_escalation_l2: str = ""
     incident_escalation_l3: str = ""
 
+    # --- Public address (links in messages, e-mails and the dashboard) ---------------------------------
+    # The bot's own address as people and other services reach it, e.g. https://remediate.example.com; the
+    # web hook URLs to give GitHub, Jira, PagerDuty and CI, and the dashboard's links, start with it.
+    public_url: str = ""
+    # --- GitHub Issues and Jira -------------------------------------------------------------------------
+    # --- CI evidence ------------------------------------------------------------------------------------
+    # --- Web dashboard ----------------------------------------------------------------------------------
+    # --- PagerDuty, e-mail and outbound web hooks -------------------------------------------------------
+
     # ---------------------------------------------------------------------------------------------------
     @field_validator("slack_bot_token")
     @classmethod

@@ -27,6 +27,8 @@ from bot.activity import Activity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.services import events
+from bot.services.events import Subscriber
 from bot.services.rendering import Renderer
 from storage import queries
 from storage.db import unit_of_work
@@ -245,13 +247,21 @@ class Deps:
     memo: dict[Any, Any] = field(default_factory=dict)
     # The wake-ups of the other destinations' workers (the Slack sender's is `wake_sender`).
     wake_workers: list[threading.Event] = field(default_factory=list)
+    # Who hears of every item and incident event before its unit of work commits (`bot.services.events`;
+    # wired by the composition root from the integrations that are configured).
+    subscribers: tuple[Subscriber, ...] = ()
 
     def now(self) -> datetime:
         return self.clock()
 
     def uow(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
         """One unit of work; after a successful commit the delivery workers are woken."""
-        return unit_of_work(self.engine, readonly=readonly, after_commit=self._wake)
+        return unit_of_work(
+            self.engine, readonly=readonly, after_commit=self._wake, before_commit=self._dispatch
+        )
+
+    def _dispatch(self, session: Session) -> None:
+        events.dispatch(session, self.subscribers)
 
     def _wake(self) -> None:
         self.wake_sender.set()

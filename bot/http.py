@@ -46,9 +46,14 @@ _STATUS = {
 _HOOK_PATH = re.compile(r"/hooks/([a-z][a-z0-9-]{0,31})")
 
 
-def http_limits(settings: Settings) -> Limits:
-    """The server's limits from the settings: the bot and the benchmark's floor serve with the same."""
-    return Limits(max_body_bytes=settings.http_max_body_bytes, max_connections=settings.http_max_connections)
+def http_limits(settings: Settings, *, largest_hook_body: int = 0) -> Limits:
+    """The server's limits from the settings: the bot and the benchmark's floor serve with the same. A hook
+    that takes larger bodies (a CI test report) raises the server's limit to its own; every route still
+    holds its own limit (/slack/events keeps HTTP_MAX_BODY_BYTES)."""
+    return Limits(
+        max_body_bytes=max(settings.http_max_body_bytes, largest_hook_body),
+        max_connections=settings.http_max_connections,
+    )
 
 
 def make_wsgi_app(
@@ -58,10 +63,11 @@ def make_wsgi_app(
     slack: bool = True,
     clock: Clock = system_clock,
     hooks: Mapping[str, HookSource] | None = None,
+    pages: Mapping[str, WsgiApp] | None = None,
 ) -> WsgiApp:
     """The routes. With `slack=False` (the job runner) /slack/events answers 404: only /healthz and
     /metrics are served. `hooks`: the signed inbound web hooks, by source, at POST /hooks/<source>
-    (`bot.hooks.inbound`).
+    (`bot.hooks.inbound`). `pages`: other web applications by path prefix (the dashboard at /dashboard).
 
     `clock` is what a request's timestamp must be within five minutes of. Slack stamps its requests with
     the wall clock, so it is the wall clock, whatever clock the rules run on (a test's moved clock)."""
@@ -93,6 +99,9 @@ def make_wsgi_app(
         hook = _HOOK_PATH.fullmatch(path)
         if hook is not None:
             return _hook(hook.group(1), method, environ, start_response)
+        for prefix, page_app in (pages or {}).items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return page_app(environ, start_response)
         if path == "/healthz" and "detail" in environ.get("QUERY_STRING", ""):
             return _json(start_response, _STATUS[200], _health_detail(deps))
         if path == "/healthz":

@@ -16,6 +16,7 @@ from bot.delivery.worker import DeliveryWorker, Sender
 from bot.deps import Deps, make_web_client
 from bot.hooks.inbound import HookSource
 from bot.http import HttpServer, http_limits, make_wsgi_app
+from bot.integrations import Integration, wire
 from bot.metrics import Metrics
 from bot.slack.app import create_app
 from bot.slack.notifier import Notifier, quiet_hours_of
@@ -96,18 +97,24 @@ class Bot:
         migrate: bool = True,
         senders: Sequence[Sender] = (),
         hooks: Mapping[str, HookSource] | None = None,
+        plugs: Sequence[Integration] | None = None,
     ):
-        """`senders`: the destinations other than Slack (each gets its own worker thread, so one that is
-        down never holds up another); `hooks`: the signed inbound web hooks served at /hooks/<source>."""
+        """The integrations come from the settings (`bot.integrations`; `plugs` replaces that list).
+        `senders` and `hooks` add to what they give: the destinations other than Slack (each gets its own
+        worker thread, so one that is down never holds up another) and the signed inbound web hooks served at
+        /hooks/<source>."""
         self.settings = settings
         self.deps = build_deps(settings, clock)
         if migrate:
             upgrade(self.deps.engine)
+        self.wiring = wire(self.deps, plugs)
+        self.deps.subscribers = self.wiring.subscribers
+        all_hooks = {**self.wiring.hooks, **(hooks or {})}
         self.app = create_app(self.deps)
         self.notifier = build_notifier(self.deps)
         self.workers: list[tuple[DeliveryWorker, threading.Event]] = [
             (self.notifier, self.deps.wake_sender),
-            *((build_worker(self.deps, s), threading.Event()) for s in senders),
+            *((build_worker(self.deps, s), threading.Event()) for s in (*self.wiring.senders, *senders)),
         ]
         self.deps.wake_workers.extend(event for _, event in self.workers[1:])
         self._threads: list[threading.Thread] = []
@@ -120,11 +127,13 @@ class Bot:
         self.takes_slack = slack
         if http:
             self.http = HttpServer(
-                make_wsgi_app(self.app, self.deps, slack=slack, hooks=hooks),
+                make_wsgi_app(self.app, self.deps, slack=slack, hooks=all_hooks, pages=self.wiring.pages),
                 settings.host,
                 settings.port if port is None else port,
                 threads=settings.http_threads,
-                limits=http_limits(settings),
+                limits=http_limits(
+                    settings, largest_hook_body=max((h.max_body for h in all_hooks.values()), default=0)
+                ),
             )
         if scheduler:
             from bot.jobs.scheduler import build_scheduler

@@ -96,11 +96,17 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def unit_of_work(
-    engine: Engine, *, readonly: bool = False, after_commit: Callable[[], None] | None = None
+    engine: Engine,
+    *,
+    readonly: bool = False,
+    after_commit: Callable[[], None] | None = None,
+    before_commit: Callable[[Session], None] | None = None,
 ) -> Iterator[Session]:
     """One transaction: commits once at the end, rolls back on any error.
 
-    `after_commit` runs only when the commit succeeded (e.g. to wake the outbox sender).
+    `before_commit` runs inside the transaction just before it commits (e.g. to hand the unit's events to
+    the integrations, which queue their deliveries in it); `after_commit` runs only when the commit
+    succeeded (e.g. to wake the outbox sender).
     Never hold one across a Slack call.
     """
     bind = engine.execution_options(readonly=True) if readonly else engine
@@ -110,6 +116,8 @@ def unit_of_work(
             try:
                 yield session
                 if not readonly:
+                    if before_commit is not None:
+                        before_commit(session)
                     session.commit()
                     if _wrote.get():
                         write_health(engine).accepted()

@@ -241,3 +241,7 @@ class SharedFile(SQLModel, table=True):
     channel_id: str = Field(primary_key=True, max_length=32)
     file_id: str = Field(max_length=32)
     shared_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# Each integration's tables live in a module of its own; importing them here puts them on the metadata.
+from storage import models_dashboard, models_evidence, models_notifications, models_trackers  # noqa: E402, F401

@@ -6,7 +6,8 @@ In order, and nothing is acted on before each step passes:
 3. the source parses the verified body into its typed event (400 when it is not what it should be);
 4. in one unit of work: the delivery id is claimed once (``hook:<source>:<id>``; a repeat answers 200
    ``duplicate`` and changes nothing) and the event is handed to the source's one service, so the claim and
-   the change commit together or not at all.
+   the change commit together or not at all. The change runs with the source as its origin
+   (`bot.services.events.origin`), so the source's own subscriber does not send it back (no echo).
 The answer is small JSON: 202 with the service's summary, or the refusal.
 """
 
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.hooks.signatures import BadSignature
+from bot.services import events
 from storage import queries
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ def receive(source: HookSource, request: HookRequest, *, uow: UnitOfWork) -> Hoo
         ):
             log.info("hook %s delivery %s: a repeat, ignored", source.name, delivery)
             return HookAnswer(200, {"ok": True, "duplicate": True})
-        summary = source.handle(session, event, request.received_at)
+        with events.origin(session, source.name):  # what it changes is not echoed back to the source
+            summary = source.handle(session, event, request.received_at)
     log.info("hook %s delivery %s handled: %s", source.name, delivery, summary)
     return HookAnswer(202, {"ok": True, **summary})

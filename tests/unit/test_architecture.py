@@ -87,6 +87,16 @@ RULES = (
     Rule("services never import the Slack layer", "bot/services", r"^(bot\.slack|slack_bolt)(\.|$)"),
     Rule("builders take plain data", "bot/slack/blocks", r"^(storage|bot\.services)(\.|$)"),
     Rule("jobs never import the Slack layer", "bot/jobs", r"^bot\.slack(\.|$)"),
+    Rule(
+        "services never import an adapter of another system",
+        "bot/services",
+        r"^bot\.(github|jira|pagerduty|email|webhooks|ci|dashboard|integrations|runtime|http)(\.|$)",
+    ),
+    Rule(
+        "core and services never import a client of another system",
+        "bot/core",
+        r"^(requests|httpx|urllib3|smtplib|jinja2|playwright)(\.|$)",
+    ),
 )
 
 

@@ -23,7 +23,7 @@ from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.timing.durations import format_duration
 from bot.core.timing.quiet_hours import tomorrow_at
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.escalations.sweep import KIND, ladder_for, rerender, snooze_state
 from bot.services.items import changes as items
 from bot.services.people.admins import is_admin
@@ -107,11 +107,16 @@ def _locked(session: Session, alert_id: int) -> Alert:
     return alert
 
 
+def subject_of(alert: Alert) -> str:
+    return events.INCIDENT if alert.kind.startswith("incident") else events.ITEM
+
+
 def _acknowledge_in(session: Session, alert: Alert, *, actor_id: str, now: datetime) -> None:
     alert.acked_by, alert.acked_at = actor_id, now
     waited = now - alert.fired_at
-    queries.add_event(
+    events.record(
         session,
+        subject=subject_of(alert),
         subject_id=alert.subject_id,
         at=now,
         actor_id=actor_id,
@@ -186,8 +191,9 @@ def snooze(
         }
         session.flush()
         nxt = _next_level_text(session, alert, deps=deps)
-        queries.add_event(
+        events.record(
             session,
+            subject=subject_of(alert),
             subject_id=alert.subject_id,
             at=now,
             actor_id=actor_id,

@@ -42,7 +42,7 @@ from bot.core.escalation.ladder import (
 from bot.core.items.impact import mrr_at_risk
 from bot.core.timing.quiet_hours import is_page
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.rendering import AlertMessages
 from storage import alerts as alert_store
 from storage import reports
@@ -153,6 +153,18 @@ def sweep_overdue(deps: Deps, now: datetime) -> list[int]:
             return []
         ids += _queue(session, new, key="channel_ref", deps=deps, now=now, render=deps.render.alerts)
         ids += _queue(session, new, key="dm_ref", deps=deps, now=now, render=deps.render.alerts)
+        for a in sorted(new, key=lambda a: (a.level, a.subject_id)):
+            events.publish(
+                session,
+                events.SubjectEvent(
+                    subject=events.ITEM,
+                    subject_id=a.subject_id,
+                    kind="escalated",
+                    at=now,
+                    summary=f"Level {a.level} escalation: {a.data.get('title', '')}",
+                    data={"level": a.level, **a.data},
+                ),
+            )
     for a in new:
         deps.metrics.escalations.labels(kind=KIND, level=str(a.level)).inc()
     log.info("escalations: fired %d alert(s) for %d item(s)", len(new), len({a.subject_id for a in new}))

@@ -16,10 +16,9 @@ from bot.core.errors import NotFound, UserError
 from bot.core.incidents import rules
 from bot.core.mrkdwn import date
 from bot.core.records import IncidentRecord
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.rendering import IncidentMessages
 from storage import incidents as store
-from storage import queries
 from storage.models import Incident
 
 
@@ -160,8 +159,15 @@ def announce_change(
 ) -> list[int]:
     """The last steps of every change a person sees: the timeline entry (`kind`, `summary`, `data`), the
     message in the thread and the incident's own channel, and its cards redrawn. Returns the outbox ids."""
-    queries.add_event(
-        session, subject_id=inc.id, at=now, actor_id=actor_id, kind=kind, summary=summary, data=data
+    events.record(
+        session,
+        subject=events.INCIDENT,
+        subject_id=inc.id,
+        at=now,
+        actor_id=actor_id,
+        kind=kind,
+        summary=summary,
+        data=data,
     )
     ids = post_in_thread(
         session,

@@ -26,7 +26,7 @@ from bot.core.incidents import rules
 from bot.core.mrkdwn import users
 from bot.core.records import IncidentRecord
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.incidents.cards import (
     clocks_for,
     close_incident,
@@ -136,8 +136,9 @@ def _page(
                 dedupe_key=f"incident-page:{inc.id}:{person}",
             )
         )
-    queries.add_event(
+    events.record(
         session,
+        subject=events.INCIDENT,
         subject_id=inc.id,
         at=now,
         actor_id=None,
@@ -172,8 +173,9 @@ def _escalate(
         ),
         dedupe_key=f"incident-escalation:{inc.id}:{level}",
     )
-    queries.add_event(
+    events.record(
         session,
+        subject=events.INCIDENT,
         subject_id=inc.id,
         at=now,
         actor_id=None,
@@ -206,8 +208,9 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 message=deps.render.incidents.nudge(IncidentRecord.of(inc), now=now, clocks=clocks),
                 dedupe_key=key,
             )
-            queries.add_event(
+            events.record(
                 session,
+                subject=events.INCIDENT,
                 subject_id=inc.id,
                 at=now,
                 actor_id=None,
@@ -232,8 +235,9 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                     message=deps.render.incidents.held(IncidentRecord.of(inc), now=now),
                     dedupe_key=key,
                 )
-                queries.add_event(
+                events.record(
                     session,
+                    subject=events.INCIDENT,
                     subject_id=inc.id,
                     at=now,
                     actor_id=None,

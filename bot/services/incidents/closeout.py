@@ -15,6 +15,7 @@ from bot.core.mrkdwn import escape, user
 from bot.core.permissions import may_run_incident
 from bot.core.records import IncidentRecord, ItemRecord, TimelineEntry
 from bot.deps import Deps
+from bot.services import events
 from bot.services.incidents.cards import (
     announce_change,
     close_incident,
@@ -89,8 +90,9 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
         _refuse_unless_runner(inc, actor_id, admin, "close")
         if waiver:
             inc.waiver_reason = waiver
-            queries.add_event(
+            events.record(
                 session,
+                subject=events.INCIDENT,
                 subject_id=inc.id,
                 at=now,
                 actor_id=actor_id,

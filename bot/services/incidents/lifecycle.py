@@ -25,7 +25,7 @@ from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.records import IncidentRecord
 from bot.core.timing.durations import format_duration
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.incidents.cards import (
     announce_change,
     card_ref,
@@ -130,8 +130,9 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 next_update_due=clocks.next_update(severity, now),
             )
             session.add(inc)
-            queries.add_event(
+            events.record(
                 session,
+                subject=events.INCIDENT,
                 subject_id=inc_id,
                 at=now,
                 actor_id=actor_id,
@@ -207,8 +208,9 @@ def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
             return None
         inc.channel_id = channel_id
         inc.updated_at = now
-        queries.add_event(
+        events.record(
             session,
+            subject=events.INCIDENT,
             subject_id=inc.id,
             at=now,
             actor_id=None,
@@ -249,8 +251,9 @@ def acknowledge(deps: Deps, *, incident_id: str, actor_id: str) -> Outcome:
         if actor_id not in inc.responders:
             inc.responders = [*inc.responders, actor_id]
         store.acknowledge_alerts(session, incident_id=inc.id, kind=rules.PAGE, user_id=actor_id, now=now)
-        queries.add_event(
+        events.record(
             session,
+            subject=events.INCIDENT,
             subject_id=inc.id,
             at=now,
             actor_id=actor_id,

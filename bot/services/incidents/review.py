@@ -11,7 +11,7 @@ from bot.core.incidents import postmortem
 from bot.core.mrkdwn import date, escape, user
 from bot.core.records import IncidentRecord, ItemRecord
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.incidents.cards import post_in_incident_channel, post_in_thread, require
 from bot.services.items.changes import create_item_in
 from bot.services.people.users import user_timezone
@@ -75,13 +75,13 @@ def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> Postmorte
     settings, now = deps.settings, deps.now()
     with deps.uow() as session:
         inc = require(session, incident_id)
-        events = queries.timeline(session, subject_id=inc.id)
+        entries = queries.timeline(session, subject_id=inc.id)
         items = store.linked_items(session, incident_id=inc.id)
         people = {inc.declared_by, inc.commander_id, inc.acknowledged_by, *(i.owner_id for i in items)}
-        people |= {e.actor_id for e in events}
+        people |= {e.actor_id for e in entries}
         cached = queries.cached_users(session, user_ids=sorted(p for p in people if p))
         names = {uid: (u.name or uid) for uid, u in cached.items()}
-        record = _record(inc, events, items)
+        record = _record(inc, entries, items)
         document = postmortem.markdown(record, now=now, tz=settings.tz, names=names)
         ref = f"incident-postmortem:{inc.id}:{int(now.timestamp())}"
         card = deps.render.incidents.postmortem(IncidentRecord.of(inc), record=record, now=now)
@@ -97,8 +97,9 @@ def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> Postmorte
             initial_comment=f"Post-mortem draft for {inc.id}; copy it into your document and fill it in.",
             thread_ref=ref,
         )
-        queries.add_event(
+        events.record(
             session,
+            subject=events.INCIDENT,
             subject_id=inc.id,
             at=now,
             actor_id=actor_id,
@@ -157,8 +158,9 @@ def add_action_item(
         session.flush()
         if request_key and not queries.try_claim(session, key=request_key, now=now, owner=item.id):
             raise UserError("That form was already submitted.")
-        queries.add_event(
+        events.record(
             session,
+            subject=events.INCIDENT,
             subject_id=inc.id,
             at=now,
             actor_id=actor_id,

@@ -22,6 +22,7 @@ from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.permissions import item_editors_text, may_change_item
 from bot.core.records import ItemRecord, TimelineEntry
 from bot.deps import Deps
+from bot.services import events
 from bot.services.items import notices
 from bot.services.people.admins import is_admin
 from bot.services.rendering import ItemMessages
@@ -180,8 +181,15 @@ def event(
     summary: str,
     data: dict | None = None,
 ) -> TimelineEvent:
-    return queries.add_event(
-        session, subject_id=item.id, at=now, actor_id=actor_id, kind=kind, summary=summary, data=data
+    return events.record(
+        session,
+        subject=events.ITEM,
+        subject_id=item.id,
+        at=now,
+        actor_id=actor_id,
+        kind=kind,
+        summary=summary,
+        data=data,
     )
 
 
