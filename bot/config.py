@@ -113,6 +113,169 @@ class Settings(BaseSettings):
     # --- CI evidence ------------------------------------------------------------------------------------
     # --- Web dashboard ----------------------------------------------------------------------------------
     # --- PagerDuty, e-mail and outbound web hooks -------------------------------------------------------
+    # PagerDuty (Events API v2): the integration key of the service pages go to; unset: no PagerDuty.
+    pagerduty_routing_key: SecretStr | None = None
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    # Which incident severities page PagerDuty when not acknowledged within their initial-response time.
+    pagerduty_severities: str = "P0,P1"
+    # The signing secret of the PagerDuty V3 webhook subscription (POST /hooks/pagerduty); unset: no hook.
+    pagerduty_webhook_secret: SecretStr | None = None
+    # Also page Level 2+ escalations of overdue P0 remediation items.
+    pagerduty_page_item_escalations: bool = False
+    # E-mail (SMTP); unset SMTP_HOST: no e-mail.
+    smtp_host: str = ""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)  # default: 587 starttls, 465 tls, 25 none
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_security: str = "starttls"
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    email_from: str = ""
+    escalation_l2_emails: str = ""
+    escalation_l3_emails: str = ""
+    incident_emails: str = ""  # by severity: P0=cto@example.com,ops@example.com;P1=ops@example.com
+    weekly_report_emails: str = ""
+    digest_emails: str = ""
+    # Signed outbound web hooks (CloudEvents 1.0, v0 signature); unset WEBHOOK_URLS: none.
+    webhook_urls: str = ""
+    webhook_events: str = ""  # empty: every type
+    webhook_secret: SecretStr | None = None
+    webhook_allow_http: bool = False
+    webhook_max_attempts: int = Field(default=12, ge=1, le=100)
+
+    @field_validator("pagerduty_routing_key", "pagerduty_webhook_secret", "smtp_password", "webhook_secret")
+    @classmethod
+    def _notification_secrets(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        _refuse_placeholder(v.get_secret_value())
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_length(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)")
+        return v
+
+    @field_validator("pagerduty_events_url")
+    @classmethod
+    def _pagerduty_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError("must be an http(s) URL such as https://events.pagerduty.com/v2/enqueue")
+        return v
+
+    @field_validator("pagerduty_severities")
+    @classmethod
+    def _pagerduty_severities(cls, v: str) -> str:
+        words = [w.strip().upper() for w in re.split(r"[\s,]+", v) if w.strip()]
+        bad = [w for w in words if w not in ("P0", "P1", "P2", "P3")]
+        if bad:
+            raise ValueError(f"lists severities P0 to P3 separated by commas (e.g. P0,P1), not {bad[0]}")
+        return ",".join(dict.fromkeys(words))
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in ("starttls", "tls", "none"):
+            raise ValueError("must be starttls (port 587), tls (port 465) or none (port 25, trusted LAN)")
+        return v
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, v: str) -> str:
+        if v.strip():
+            from email.utils import parseaddr
+
+            if not _EMAIL.fullmatch(parseaddr(v)[1]):
+                raise ValueError("must be an address such as remediate@example.com or 'Bot <r@example.com>'")
+        return v.strip()
+
+    @field_validator("escalation_l2_emails", "escalation_l3_emails", "weekly_report_emails", "digest_emails")
+    @classmethod
+    def _email_lists(cls, v: str) -> str:
+        return ",".join(parse_emails(v))
+
+    @field_validator("incident_emails")
+    @classmethod
+    def _incident_emails(cls, v: str) -> str:
+        parse_incident_emails(v)
+        return v
+
+    @field_validator("webhook_events")
+    @classmethod
+    def _webhook_events(cls, v: str) -> str:
+        words = [w.strip().lower() for w in re.split(r"[\s,]+", v) if w.strip()]
+        bad = [w for w in words if w not in WEBHOOK_EVENT_TYPES]
+        if bad:
+            raise ValueError(f"'{bad[0]}' is not an event type; use: {', '.join(WEBHOOK_EVENT_TYPES)}")
+        return ",".join(dict.fromkeys(words))
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _webhook_urls(cls, v: str) -> str:
+        urls = [u.strip() for u in re.split(r"[\s,]+", v) if u.strip()]
+        for url in urls:
+            if not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", url):
+                raise ValueError(f"'{url}' is not an http(s) URL")
+        return ",".join(dict.fromkeys(urls))
+
+    @model_validator(mode="after")
+    def _notifications(self) -> Settings:
+        from urllib.parse import urlsplit
+
+        problems = []
+        mail_lists = {
+            "ESCALATION_L2_EMAILS": self.escalation_l2_emails,
+            "ESCALATION_L3_EMAILS": self.escalation_l3_emails,
+            "INCIDENT_EMAILS": self.incident_emails,
+            "WEEKLY_REPORT_EMAILS": self.weekly_report_emails,
+            "DIGEST_EMAILS": self.digest_emails,
+        }
+        if self.smtp_host and not self.email_from:
+            problems.append("EMAIL_FROM: is not set; e-mail needs a sender such as remediate@example.com")
+        if not self.smtp_host and any(mail_lists.values()):
+            named = ", ".join(k for k, val in mail_lists.items() if val)
+            problems.append(f"SMTP_HOST: is not set, but {named} name recipients; set it or clear them")
+        if self.webhook_urls and self.webhook_secret is None:
+            problems.append("WEBHOOK_SECRET: is not set; web hooks are signed (openssl rand -hex 32)")
+        own = urlsplit(self.public_url) if self.public_url else None
+        for url in self.webhook_url_list:
+            parts = urlsplit(url)
+            if parts.scheme != "https" and not self.webhook_allow_http:
+                problems.append(f"WEBHOOK_URLS: {url} is not https:// (WEBHOOK_ALLOW_HTTP=true: local use)")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            host = (parts.hostname or "").lower()
+            local = host in ("localhost", "127.0.0.1", "::1", "0.0.0.0", self.host.lower())  # noqa: S104
+            if (local and port == self.port) or (
+                own is not None
+                and host == (own.hostname or "").lower()
+                and port == (own.port or (443 if own.scheme == "https" else 80))
+            ):
+                problems.append(f"WEBHOOK_URLS: {url} is the bot itself; web hooks go to other services")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def pagerduty_paged_severities(self) -> frozenset[str]:
+        return frozenset(w for w in self.pagerduty_severities.split(",") if w)
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or {"starttls": 587, "tls": 465, "none": 25}[self.smtp_security]
+
+    @property
+    def incident_email_map(self) -> dict[str, list[str]]:
+        return parse_incident_emails(self.incident_emails)
+
+    @property
+    def webhook_url_list(self) -> list[str]:
+        return [u for u in self.webhook_urls.split(",") if u]
+
+    @property
+    def webhook_event_set(self) -> frozenset[str]:
+        return frozenset(w for w in self.webhook_events.split(",") if w) or frozenset(WEBHOOK_EVENT_TYPES)
 
     # ---------------------------------------------------------------------------------------------------
     @field_validator("slack_bot_token")
@@ -324,6 +487,61 @@ def parse_days(text: str) -> tuple[int, ...]:
     if not days:
         raise ValueError("names no day; use e.g. mon-fri")
     return tuple(sorted(days))
+
+
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
+
+# The event types outbound web hooks can receive (WEBHOOK_EVENTS), as in their CloudEvents type
+# ``com.remediate.<type>``.
+WEBHOOK_EVENT_TYPES = (
+    "item.created",
+    "item.status_changed",
+    "item.escalated",
+    "item.acknowledged",
+    "item.validated",
+    "item.regressed",
+    "incident.declared",
+    "incident.acknowledged",
+    "incident.updated",
+    "incident.resolved",
+    "incident.closed",
+    "digest",
+    "weekly_report",
+)
+
+
+def parse_emails(text: str) -> list[str]:
+    """``a@example.com, b@example.com`` -> the addresses, each checked."""
+    out = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        if not part:
+            continue
+        if not _EMAIL.fullmatch(part):
+            raise ValueError(f"'{part}' is not an e-mail address; list addresses separated by commas")
+        out.append(part)
+    return list(dict.fromkeys(out))
+
+
+def parse_incident_emails(text: str) -> dict[str, list[str]]:
+    """``P0=cto@example.com,ops@example.com;P1=ops@example.com`` -> recipients by severity. An address
+    without ``P…=`` goes with the severity named before it."""
+    out: dict[str, list[str]] = {}
+    current: str | None = None
+    for part in re.split(r"[\s,;]+", text.strip()):
+        if not part:
+            continue
+        if "=" in part:
+            sev, _, part = part.partition("=")
+            current = sev.strip().upper()
+            if current not in ("P0", "P1", "P2", "P3"):
+                raise ValueError(f"'{sev}' is not a severity; use P0=cto@example.com;P1=ops@example.com")
+            out.setdefault(current, [])
+            if not part:
+                continue
+        if current is None:
+            raise ValueError(f"'{part}' has no severity; write P0={part}")
+        out[current] += parse_emails(part)
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def split_mentions(text: str) -> list[str]:
