@@ -111,6 +111,34 @@ class Settings(BaseSettings):
     public_url: str = ""
     # --- GitHub Issues and Jira -------------------------------------------------------------------------
     # --- CI evidence ------------------------------------------------------------------------------------
+    # The secret CI signs its test reports with (POST /hooks/ci, `remediate ci report`); unset: no CI hook.
+    ci_webhook_secret: SecretStr | None = None
+    # Priorities CI may validate by itself once every criterion passed (e.g. "P3" or "P2,P3"); others wait
+    # for a person.
+    ci_auto_validate: str = ""
+
+    @field_validator("ci_webhook_secret")
+    @classmethod
+    def _ci_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            _refuse_placeholder(v.get_secret_value())
+            if len(v.get_secret_value()) < 16:
+                raise ValueError("must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)")
+        return v
+
+    @field_validator("ci_auto_validate")
+    @classmethod
+    def _ci_auto_validate(cls, v: str) -> str:
+        words = [w.strip().upper() for w in v.replace(" ", ",").split(",") if w.strip()]
+        bad = [w for w in words if w not in ("P0", "P1", "P2", "P3")]
+        if bad:
+            raise ValueError(f"lists priorities P0 to P3 with commas (e.g. P3 or P2,P3), not {bad[0]}")
+        return ",".join(dict.fromkeys(words))
+
+    @property
+    def ci_auto_validate_priorities(self) -> frozenset[str]:
+        return frozenset(w for w in self.ci_auto_validate.split(",") if w)
+
     # --- Web dashboard ----------------------------------------------------------------------------------
     # --- PagerDuty, e-mail and outbound web hooks -------------------------------------------------------
     # PagerDuty (Events API v2): the integration key of the service pages go to; unset: no PagerDuty.
