@@ -17,7 +17,8 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.slack import dedupe, response_urls
+from bot.services.people import SLACK_DOWN
+from bot.slack import dedupe, replies
 from bot.slack.listeners import register_listeners
 from bot.slack.notifier import TRANSIENT_ERRORS
 from bot.slack.observability import ObservedApp, command_label
@@ -118,7 +119,7 @@ class BotIdentity:
             try:
                 resp = self.deps.client.auth_test()
                 self.identity = {k: resp.get(k) for k in ("user_id", "bot_id", "team_id", "enterprise_id")}
-            except Exception as exc:
+            except SLACK_DOWN as exc:
                 log.warning("auth.test failed (%s); answering without the bot's own id for now", exc)
 
     def as_authorize(self) -> Any:
@@ -143,8 +144,6 @@ class BotIdentity:
 
 
 def _error_handler(deps: Deps) -> Any:
-    api_url = deps.settings.slack_api_url
-
     def handle(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
         if not request.context.get("verified"):
@@ -207,8 +206,8 @@ def _error_handler(deps: Deps) -> Any:
                 return BoltResponse(
                     status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
                 )
-        # A button in a message: tell the presser alone (on the response URL the gate kept: Slack's only).
-        _tell_privately(request.context.get("response_url"), message, api_url=api_url)
+        # A button in a message: tell the presser alone (on the response URL only when it is Slack's).
+        replies.tell(deps, body, message, post=False)
         # Events and actions: answer 200 so Slack does not retry into the same error.
         return BoltResponse(status=200, body="")
 
@@ -222,27 +221,21 @@ def slack_unavailable_message(reason: str, ref: str) -> str:
     )
 
 
-def _tell_privately(response_url: Any, text: str, *, api_url: str) -> None:
-    response_urls.send(
-        response_url, api_url=api_url, text=text, response_type="ephemeral", replace_original=False
-    )
-
-
 def _late_form_failure(deps: Deps) -> Any:
     """What happens when a form left to open after the request's answer (`bot.deps.FORM_WAIT`) fails:
-    the person is told on the request's response URL, if it has one that is Slack's."""
-    api_url = deps.settings.slack_api_url
+    the person is told privately (`bot.slack.replies`)."""
 
     def failed(request: BoltRequest, method: str, error: BaseException) -> None:
         ref = uuid.uuid4().hex[:8]
         reason = slack_unavailable(error) or type(error).__name__
         log.warning("%s failed after the request was answered ref=%s: %s", method, ref, reason)
         if request.context.get("verified"):
-            _tell_privately(
-                request.context.get("response_url"),
+            replies.tell(
+                deps,
+                request.body,
                 f":hourglass: The form did not open: Slack was too slow (`{reason}`, reference `{ref}`). "
                 "Try again in a minute.",
-                api_url=api_url,
+                post=False,
             )
 
     return failed

@@ -19,10 +19,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.core.errors import UserError
 from bot.deps import Deps
 from bot.services import outbox
 from bot.services.items.changes import ItemView, show_item
 from bot.services.items.reports import home_data
+from bot.services.people import SLACK_DOWN
+from bot.slack import replies
 from bot.slack.blocks.items.cards import card_modal, card_text, item_card
 from bot.slack.blocks.items.lists import home_view
 from bot.slack.blocks.replies import notice_modal, section
@@ -145,34 +148,37 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
                 publish_home(deps, surface.user_id)
         elif surface.kind == "home" and surface.user_id:
             publish_home(deps, surface.user_id)
-    except Exception as exc:  # the change is committed; a stale card is not worth failing the request
+    except SLACK_DOWN as exc:  # the change is committed; a stale card is not worth failing the request
         log.warning("could not redraw the card of %s on %s: %s", view.item.id, surface.kind, exc)
 
 
 def tell(
-    deps: Deps,
-    surface: Surface,
-    message: str,
-    *,
-    respond: Any = None,
-    item_id: str | None = None,
-    trigger_id: str | None = None,
+    deps: Deps, surface: Surface, message: str, *, body: dict[str, Any], item_id: str | None = None
 ) -> None:
-    """Show a refusal to the person who pressed a button, where they pressed it and to them alone: an
-    ephemeral message, or a warning on top of the card in a modal; elsewhere (the Home tab) a small modal.
-    Nothing is written: a refusal leaves the database as it was."""
+    """Show a refusal to the person who pressed a button (`body`), where they pressed it and to them alone:
+    a private message under a message (`bot.slack.replies`), or a warning on top of the card in a modal;
+    elsewhere (the Home tab) a small modal. Nothing is written: a refusal leaves the database as it was."""
     text = f":warning: {message}"
-    try:
-        if surface.kind in ("ephemeral", "message") and respond is not None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        elif surface.kind == "view" and surface.view_id and item_id:
-            redraw(deps, surface, show_item(deps, item_id=item_id), notice=text)
-        elif trigger_id:
+    trigger_id = body.get("trigger_id")
+    view = _shown(deps, item_id) if surface.kind == "view" and surface.view_id and item_id else None
+    if surface.kind in ("ephemeral", "message"):
+        replies.tell(deps, body, text)
+    elif view is not None:
+        redraw(deps, surface, view, notice=text)
+    elif trigger_id:
+        try:
             deps.client.views_open(trigger_id=trigger_id, view=notice_modal("Not done", text))
-        else:
-            log.info("a refusal with nowhere to show it (surface %s): %s", surface.kind, message)
-    except Exception as exc:
-        log.warning("could not tell %s: %s", surface.user_id, exc)
+        except SLACK_DOWN as exc:
+            log.warning("could not tell %s: %s", surface.user_id, exc)
+    else:
+        log.info("a refusal with nowhere to show it (surface %s): %s", surface.kind, message)
+
+
+def _shown(deps: Deps, item_id: str) -> ItemView | None:
+    try:
+        return show_item(deps, item_id=item_id)
+    except UserError:  # the item is gone: the refusal is shown in a small modal instead
+        return None
 
 
 def publish_home(deps: Deps, user_id: str) -> None:

@@ -2,7 +2,7 @@
 
 A payload's ``response_url`` is only as trustworthy as the payload: a forged one could name any address
 the bot can reach (a blind request from the bot's network). So every answer on a response URL, whether
-through Bolt's ``respond()``, an item card redrawn in place or the error handler's private note, goes
+through Bolt's ``respond()``, an item card redrawn in place or a private answer (`bot.slack.replies`), goes
 through `slack_response_url` first: ``https://hooks.slack.com/…``, or a URL on the scheme, host and port
 of SLACK_API_URL (where the tests' fake Slack and self-hosted stand-ins serve theirs). Anything else is
 dropped as if the payload had none.
@@ -10,7 +10,6 @@ dropped as if the payload had none.
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,8 +17,6 @@ from urllib.parse import urlsplit
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import call_timeout
-
-log = logging.getLogger(__name__)
 
 SLACK_HOOKS = ("https", "hooks.slack.com", 443)
 TIMEOUT = 5.0  # seconds; while a request waits for its answer, less (see `bot.deps.call_timeout`)
@@ -68,19 +65,3 @@ class Responder:
         hook = WebhookClient(self.response_url, timeout=timeout)
         message = {k: v for k, v in {"text": text, "blocks": blocks, **fields}.items() if v is not None}
         return hook.send_dict(message)
-
-
-def send(url: Any, *, api_url: str, **message: Any) -> bool:
-    """Post `message` on `url` if it is a Slack response URL; False (with a log line) when it is not or
-    Slack refused it. An answer here is a courtesy: the caller's own log line has what happened."""
-    allowed = slack_response_url(url, api_url=api_url)
-    if allowed is None:
-        if url:
-            log.warning("ignored a response_url that is not Slack's")
-        return False
-    try:
-        resp = Responder(allowed)(**message)
-    except Exception as exc:
-        log.info("could not answer on the response URL: %s", exc)
-        return False
-    return 200 <= int(getattr(resp, "status_code", 200)) < 300

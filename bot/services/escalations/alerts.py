@@ -12,12 +12,11 @@ snoozed time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.core.errors import AlreadyDone, UserError
+from bot.core.errors import AlreadyDone, Forbidden, NotFound, UserError
 from bot.core.escalation.ladder import OPEN_STATUSES, next_rung
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.timing.durations import format_duration
@@ -26,6 +25,7 @@ from bot.deps import Deps
 from bot.services import events, outbox
 from bot.services.escalations.sweep import KIND, ladder_for, rerender, snooze_state
 from bot.services.items import changes as items
+from bot.services.people import SLACK_DOWN
 from bot.services.people.admins import is_admin
 from bot.services.people.users import get_person
 from storage import alerts as alert_store
@@ -38,20 +38,8 @@ SNOOZE_MORNING = time(9, 0)
 SNOOZE_CHOICES = ("2h", "tomorrow")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What to tell the person who pressed the button (mrkdwn); `ok` False when nothing changed."""
-
-    ok: bool
-    message: str
-
-
-class AlertGone(UserError):
-    pass
-
-
 def read_alert(deps: Deps, alert_id: int) -> Alert:
-    """The escalation alert `alert_id` (detached); AlertGone when there is none."""
+    """The escalation alert `alert_id` (detached); NotFound when there is none."""
     return _read(deps, alert_id)
 
 
@@ -63,7 +51,7 @@ def _read(deps: Deps, alert_id: int) -> Alert:
         item = item_store.get_item(session, item_id=alert.subject_id) if alert is not None else None
         session.expunge_all()
     if alert is None or alert.kind != KIND:
-        raise AlertGone("That alert no longer exists.")
+        raise NotFound("That alert no longer exists.")
     if item is not None:  # detached: this changes what is checked, never what is stored
         alert.data = {**alert.data, "owner_id": item.owner_id, "reporter_id": item.reporter_id}
     return alert
@@ -72,7 +60,7 @@ def _read(deps: Deps, alert_id: int) -> Alert:
 def _group_members(deps: Deps, group_id: str) -> frozenset[str]:
     try:
         return frozenset(deps.client.usergroups_users_list(usergroup=group_id).get("users") or [])
-    except Exception:  # Slack unavailable: the person can still ask the owner or an admin
+    except SLACK_DOWN:  # the person can still ask the owner or an admin
         return frozenset()
 
 
@@ -87,7 +75,9 @@ def may_act(deps: Deps, actor_id: str, alert: Alert) -> bool:
     return any(actor_id in _group_members(deps, g) for g in named if g.startswith("S"))
 
 
-def _refusal(alert: Alert) -> Outcome:
+def _refuse_unless_allowed(deps: Deps, actor_id: str, alert: Alert) -> None:
+    if may_act(deps, actor_id, alert):
+        return
     who = ", ".join(
         x
         for x in (
@@ -97,13 +87,13 @@ def _refusal(alert: Alert) -> Outcome:
         )
         if x
     )
-    return Outcome(False, f"Only {who} can do that with the alert on *{alert.subject_id}*.")
+    raise Forbidden(f"Only {who} can do that with the alert on *{alert.subject_id}*.")
 
 
 def _locked(session: Session, alert_id: int) -> Alert:
     alert = alert_store.get_alert(session, alert_id=alert_id, lock=True)
     if alert is None:
-        raise AlertGone("That alert no longer exists.")
+        raise NotFound("That alert no longer exists.")
     return alert
 
 
@@ -111,21 +101,33 @@ def subject_of(alert: Alert) -> str:
     return events.INCIDENT if alert.kind.startswith("incident") else events.ITEM
 
 
-def _acknowledge_in(session: Session, alert: Alert, *, actor_id: str, now: datetime) -> None:
-    alert.acked_by, alert.acked_at = actor_id, now
-    waited = now - alert.fired_at
+def _record(
+    session: Session, alert: Alert, *, now: datetime, actor_id: str, kind: str, did: str, **data: object
+) -> None:
+    """The timeline entry of what `actor_id` did with the alert: "Level N escalation <did>"."""
     events.record(
         session,
         subject=subject_of(alert),
         subject_id=alert.subject_id,
         at=now,
         actor_id=actor_id,
+        kind=kind,
+        summary=f"Level {alert.level} escalation {did}",
+        data={"alert_id": alert.id, "level": alert.level, **data},
+    )
+
+
+def _acknowledge_in(session: Session, alert: Alert, *, actor_id: str, now: datetime) -> None:
+    alert.acked_by, alert.acked_at = actor_id, now
+    waited = now - alert.fired_at
+    _record(
+        session,
+        alert,
+        now=now,
+        actor_id=actor_id,
         kind="escalation_acknowledged",
-        summary=(
-            f"Level {alert.level} escalation acknowledged by {user(actor_id)} "
-            f"{format_duration(waited)} after it fired"
-        ),
-        data={"alert_id": alert.id, "level": alert.level, "seconds_to_ack": int(waited.total_seconds())},
+        did=f"acknowledged by {user(actor_id)} {format_duration(waited)} after it fired",
+        seconds_to_ack=int(waited.total_seconds()),
     )
 
 
@@ -135,25 +137,20 @@ def _claim(session: Session, request_key: str | None, *, now: datetime, owner: s
         raise AlreadyDone(request_key, owner)
 
 
-def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, request_key: str | None = None) -> Outcome:
-    """Record who acknowledged and when, and update the alert's messages in place. Pressing it again is
-    harmless."""
+def acknowledge(deps: Deps, *, alert_id: int, actor_id: str, request_key: str | None = None) -> str | None:
+    """Record who acknowledged and when, and update the alert's messages in place (they say it: nothing
+    more to tell, None). Pressing it again is harmless: the answer says who acknowledged it first."""
     alert = _read(deps, alert_id)
-    if not may_act(deps, actor_id, alert):
-        return _refusal(alert)
+    _refuse_unless_allowed(deps, actor_id, alert)
     now = deps.now()
     with deps.uow() as session:
         alert = _locked(session, alert_id)
         if alert.acked_by:
-            return Outcome(True, f"Already acknowledged by {user(alert.acked_by)} {date(alert.acked_at)}.")
+            return f"Already acknowledged by {user(alert.acked_by)} {date(alert.acked_at)}."
         _claim(session, request_key, now=now, owner=alert.subject_id)
         _acknowledge_in(session, alert, actor_id=actor_id, now=now)
         rerender(session, alert, now=now, render=deps.render.alerts)
-    return Outcome(
-        True,
-        f"Acknowledged the Level {alert.level} escalation of *{alert.subject_id}*. "
-        "A higher level still fires if it stays overdue; snooze to push it back.",
-    )
+    return None
 
 
 def snooze(
@@ -163,13 +160,12 @@ def snooze(
     actor_id: str,
     choice: str,
     request_key: str | None = None,
-) -> Outcome:
+) -> str:
     """Push the item's next escalation level back: 2 hours, or until tomorrow 09:00 in the owner's time."""
     if choice not in SNOOZE_CHOICES:
         raise UserError(f"Unknown snooze choice `{escape(choice)}`.")
     alert = _read(deps, alert_id)
-    if not may_act(deps, actor_id, alert):
-        return _refusal(alert)
+    _refuse_unless_allowed(deps, actor_id, alert)
     now = deps.now()
     if choice == "2h":
         until, label = now + SNOOZE_FOR, "for 2 hours"
@@ -191,21 +187,17 @@ def snooze(
         }
         session.flush()
         nxt = _next_level_text(session, alert, deps=deps)
-        events.record(
+        _record(
             session,
-            subject=subject_of(alert),
-            subject_id=alert.subject_id,
-            at=now,
+            alert,
+            now=now,
             actor_id=actor_id,
             kind="escalation_snoozed",
-            summary=(
-                f"Level {alert.level} escalation snoozed {label} by {user(actor_id)}, "
-                f"until {date(alert.snoozed_until)}; {nxt}"
-            ),
-            data={"alert_id": alert.id, "level": alert.level, "until": alert.snoozed_until.isoformat()},
+            did=f"snoozed {label} by {user(actor_id)}, until {date(alert.snoozed_until)}; {nxt}",
+            until=alert.snoozed_until.isoformat(),
         )
         rerender(session, alert, now=now, render=deps.render.alerts)
-    return Outcome(True, f"Snoozed {label}: {nxt}.")
+    return f"Snoozed {label}: {nxt}."
 
 
 def _next_level_text(session: Session, alert: Alert, *, deps: Deps) -> str:
@@ -232,7 +224,7 @@ def post_status_update(
     actor_id: str,
     text: str,
     request_key: str | None = None,
-) -> Outcome:
+) -> str:
     """A progress note on the item (it counts as progress), shown in the alert's thread; it acknowledges
     the alert too when nobody had."""
     text = (text or "").strip()
@@ -262,4 +254,4 @@ def post_status_update(
         rerender(session, locked, now=now, render=deps.render.alerts)
 
     items.add_note(deps, actor=actor, item_id=alert.subject_id, text=text, after=after)
-    return Outcome(True, f"Posted your status update on *{alert.subject_id}*.")
+    return f"Posted your status update on *{alert.subject_id}*."

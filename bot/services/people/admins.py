@@ -7,6 +7,7 @@ import threading
 import time
 
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def _group_members(deps: Deps, group_id: str) -> frozenset[str]:
             return hit[1]
     try:
         members = frozenset(deps.client.usergroups_users_list(usergroup=group_id).get("users") or [])
-    except Exception as exc:
+    except SLACK_DOWN as exc:
         log.warning(
             "usergroups.users.list %s failed (%s); treating the group as empty for now", group_id, exc
         )

@@ -16,6 +16,7 @@ from sqlmodel import col
 from bot.core.errors import UserError
 from bot.core.items.rules import shown
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 from bot.services.people.users import get_person
 from storage.models import SlackUser
 
@@ -71,6 +72,6 @@ def _find_by_name(deps: Deps, name: str) -> str | None:
                 }
                 if name in names and not member.get("deleted"):
                     return str(member["id"])
-    except Exception as exc:
+    except SLACK_DOWN as exc:
         log.warning("users.list failed while looking for @%s: %s", name, exc)
     return None

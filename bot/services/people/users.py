@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slack_sdk.errors import SlackApiError
+
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 from storage import queries
 
 log = logging.getLogger(__name__)
@@ -67,8 +70,8 @@ def _get_person(deps: Deps, user_id: str, now: datetime) -> Person:
             )
     try:
         resp = deps.client.users_info(user=user_id)
-    except Exception as exc:
-        error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error")
+    except SLACK_DOWN as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
         if error == "user_not_found":
             return Person(user_id, user_id, user_id, fallback, known=False)
         log.warning("users.info %s failed (%s); using the cached or workspace time zone", user_id, exc)

@@ -4,7 +4,6 @@ presser; the alert's messages are updated in place through the outbox."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
@@ -12,51 +11,32 @@ from slack_bolt import App
 from bot.core.errors import AlreadyDone, UserError
 from bot.deps import Deps
 from bot.services.escalations import alerts as service
-from bot.services.escalations.alerts import Outcome
-from bot.slack import dedupe
+from bot.slack import dedupe, replies
 from bot.slack.blocks import alerts as blocks
 from bot.slack.ids import Action, key_of, keyed_pattern
-
-log = logging.getLogger(__name__)
 
 
 def _alert_id(action: dict[str, Any], fallback: str | None = None) -> int | None:
     return blocks.alert_id_of(action.get("value") or fallback or key_of(str(action.get("action_id", ""))))
 
 
-def _tell(respond: Any, text: str) -> None:
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except Exception as exc:  # an expired response_url: the in-place update already shows the state
-        log.warning("could not answer the alert action: %s", exc)
-
-
-def _answer(respond: Any, outcome: Outcome, *, quiet_when_ok: bool) -> None:
-    if not outcome.ok:
-        _tell(respond, f":warning: {outcome.message}")
-    elif not quiet_when_ok:
-        _tell(respond, outcome.message)
-
-
 def register(app: App, deps: Deps) -> None:
-    def acknowledge(alert_id: int, body: dict[str, Any], respond: Any) -> None:
-        outcome = service.acknowledge(
-            deps,
-            alert_id=alert_id,
-            actor_id=body["user"]["id"],
-            request_key=dedupe.press_key(body),
+    def acknowledge(alert_id: int, body: dict[str, Any]) -> None:
+        said = service.acknowledge(
+            deps, alert_id=alert_id, actor_id=body["user"]["id"], request_key=dedupe.press_key(body)
         )
-        _answer(respond, outcome, quiet_when_ok=not outcome.message.startswith("Already"))
+        if said:  # a first acknowledgement shows on the alert itself
+            replies.tell(deps, body, said)
 
-    def snooze(alert_id: int, body: dict[str, Any], choice: str, respond: Any) -> None:
-        outcome = service.snooze(
+    def snooze(alert_id: int, body: dict[str, Any], choice: str) -> None:
+        said = service.snooze(
             deps,
             alert_id=alert_id,
             actor_id=body["user"]["id"],
             choice=choice,
             request_key=dedupe.press_key(body),
         )
-        _answer(respond, outcome, quiet_when_ok=False)
+        replies.tell(deps, body, said)
 
     def open_status_modal(alert_id: int, body: dict[str, Any], client: Any) -> None:
         alert = service.read_alert(deps, alert_id)
@@ -64,44 +44,44 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def guarded(handler: Any) -> Any:
-        def run(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+        def run(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
             ack()
             if dedupe.seen(deps, dedupe.press_key(body)):  # this very press again: it acted already
                 return
             try:
-                handler(body, action, respond, client)
+                handler(body, action, client)
             except AlreadyDone:
                 return
             except UserError as err:
-                _tell(respond, f":warning: {err.message}")
+                replies.tell(deps, body, f":warning: {err.message}")
 
         return run
 
-    def on_ack(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+    def on_ack(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         alert_id = _alert_id(action)
         if alert_id is not None:
-            acknowledge(alert_id, body, respond)
+            acknowledge(alert_id, body)
 
-    def on_snooze(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+    def on_snooze(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         alert_id = _alert_id({}, key_of(str(action.get("action_id", ""))))
         choice = str((action.get("selected_option") or {}).get("value", ""))
         if alert_id is not None:
-            snooze(alert_id, body, choice, respond)
+            snooze(alert_id, body, choice)
 
-    def on_status(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+    def on_status(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         alert_id = _alert_id(action)
         if alert_id is not None:
             open_status_modal(alert_id, body, client)
 
-    def on_menu(body: dict[str, Any], action: dict[str, Any], respond: Any, client: Any) -> None:
+    def on_menu(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         what, _, raw = str((action.get("selected_option") or {}).get("value", "")).partition(":")
         alert_id = _alert_id({}, raw)
         if alert_id is None:
             return
         if what == "ack":
-            acknowledge(alert_id, body, respond)
+            acknowledge(alert_id, body)
         elif what.startswith("snooze-"):
-            snooze(alert_id, body, what.removeprefix("snooze-"), respond)
+            snooze(alert_id, body, what.removeprefix("snooze-"))
         elif what == "status":
             open_status_modal(alert_id, body, client)
 

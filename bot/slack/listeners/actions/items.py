@@ -53,29 +53,28 @@ def _refuse(
     surface: Surface,
     body: dict[str, Any],
     err: UserError,
-    respond: Any,
     item_id: str | None = None,
 ) -> None:
     """Tell the presser why the press did nothing, where they pressed; with the item when `item_id` is one."""
     valid = _valid(item_id) if item_id is not None else None
-    tell(deps, surface, err.message, respond=respond, item_id=valid, trigger_id=body.get("trigger_id"))
+    tell(deps, surface, err.message, body=body, item_id=valid)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(OPEN_PATTERN)
-    def on_open(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+    def on_open(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         surface = Surface.of_action(body)
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            _refuse(deps, surface, body, err, respond)
+            _refuse(deps, surface, body, err)
             return
         modal = card_modal(view.record, view.entries, deps.now(), from_home=surface.kind == "home")
         _open_view(client, body, surface, modal)
 
     def moving(verb: str) -> Callable[..., None]:
-        def on_move(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        def on_move(ack: Any, body: dict[str, Any]) -> None:
             ack()
             key = dedupe.press_key(body)
             if dedupe.seen(deps, key):  # this very press again (a repeated delivery): it acted already
@@ -95,7 +94,7 @@ def register(app: App, deps: Deps) -> None:
             except AlreadyDone:
                 return
             except UserError as err:
-                _refuse(deps, surface, body, err, respond, item_id)
+                _refuse(deps, surface, body, err, item_id)
                 return
             redraw(deps, surface, view)
 
@@ -106,13 +105,13 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.ITEM_UNBLOCK.value)(moving(lc.UNBLOCK))
 
     @app.action(Action.ITEM_NOTE.value)
-    def on_note(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+    def on_note(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         surface = Surface.of_action(body)
         try:
             view = service.show_item(deps, item_id=_item_id(body))
         except UserError as err:
-            _refuse(deps, surface, body, err, respond)
+            _refuse(deps, surface, body, err)
             return
         _open_view(
             client,
@@ -122,7 +121,7 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.action(Action.ITEM_OVERFLOW.value)
-    def on_more(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+    def on_more(ack: Any, body: dict[str, Any], client: Any) -> None:
         """Block…, Cancel item…, Send back…: check who may, then ask for the reason."""
         ack()
         surface = Surface.of_action(body)
@@ -137,13 +136,13 @@ def register(app: App, deps: Deps) -> None:
             service.require_editor(view.item, actor, "change the status of")
             lc.plan_verb(view.item.id, view.item.status, verb, blocked_from=view.item.blocked_from)
         except UserError as err:
-            _refuse(deps, surface, body, err, respond, item_id)
+            _refuse(deps, surface, body, err, item_id)
             return
         meta = {"id": view.item.id, "verb": verb, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, note_modal(view.record, meta))
 
     @app.action(Action.ITEM_REASSIGN.value)
-    def on_reassign(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+    def on_reassign(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         surface = Surface.of_action(body)
         actor = service.actor_for(deps, _user(body))
@@ -151,13 +150,13 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.require_editor(view.item, actor, "reassign")
         except UserError as err:
-            _refuse(deps, surface, body, err, respond, _item_id(body))
+            _refuse(deps, surface, body, err, _item_id(body))
             return
         meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, reassign_modal(view.record, meta))
 
     @app.action(Action.ITEM_VALIDATE.value)
-    def on_validate(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+    def on_validate(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         surface = Surface.of_action(body)
         actor = service.actor_for(deps, _user(body))
@@ -165,7 +164,7 @@ def register(app: App, deps: Deps) -> None:
             view = service.show_item(deps, item_id=_item_id(body))
             service.check_can_validate(view.item, actor, deps.settings)
         except UserError as err:
-            _refuse(deps, surface, body, err, respond, _item_id(body))
+            _refuse(deps, surface, body, err, _item_id(body))
             return
         meta = {
             "id": view.item.id,

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 from bot.slack.blocks.items.modals import create_modal
 from bot.slack.ids import Shortcut
 from bot.slack.text import from_slack
@@ -28,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
         permalink = ""
         try:
             permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink") or ""
-        except Exception as exc:  # the form is still useful without the link
+        except SLACK_DOWN as exc:  # the form is still useful without the link
             log.warning("chat.getPermalink %s/%s failed: %s", channel, ts, exc)
         source = permalink or f"message {ts} in channel {channel}"
         client.views_open(
