@@ -110,6 +110,118 @@ class Settings(BaseSettings):
     # web hook URLs to give GitHub, Jira, PagerDuty and CI, and the dashboard's links, start with it.
     public_url: str = ""
     # --- GitHub Issues and Jira -------------------------------------------------------------------------
+    # GitHub: a fine-grained token (or an installation token) with Issues read/write on the repository;
+    # unset: no GitHub sync.
+    github_token: SecretStr | None = None
+    github_repository: str = ""  # owner/repo, where new issues are created
+    github_api_url: str = "https://api.github.com"  # GitHub Enterprise Server: https://HOST/api/v3
+    github_webhook_secret: SecretStr | None = None  # the secret of the repository's web hook (/hooks/github)
+    # Jira Cloud (REST v3; e-mail + API token) or Data Center (a personal access token, JIRA_EMAIL empty).
+    jira_base_url: str = ""  # https://your-site.atlassian.net; unset: no Jira sync
+    jira_email: str = ""
+    jira_api_token: SecretStr | None = None
+    jira_project_key: str = ""
+    jira_issue_type: str = "Task"
+    jira_webhook_secret: SecretStr | None = None  # the secret of the Jira web hook (/hooks/jira)
+    # Priorities whose new items get an issue at once (e.g. P0,P1), in TRACKER_DEFAULT when both are set.
+    tracker_auto_create: str = ""
+    tracker_default: str = ""  # github | jira; needed only when both are configured
+    tracker_sync_notes: bool = False  # notes go to the issue as comments
+
+    @field_validator("github_token", "github_webhook_secret", "jira_api_token", "jira_webhook_secret")
+    @classmethod
+    def _tracker_secrets(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        _refuse_placeholder(v.get_secret_value())
+        return v
+
+    @field_validator("github_repository")
+    @classmethod
+    def _github_repository(cls, v: str) -> str:
+        v = v.strip()
+        if v and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}", v):
+            raise ValueError("must be owner/repo, such as acme/backend")
+        return v
+
+    @field_validator("github_api_url", "jira_base_url")
+    @classmethod
+    def _tracker_urls(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
+            raise ValueError("must be an http(s) URL such as https://api.github.com")
+        return v
+
+    @field_validator("jira_project_key")
+    @classmethod
+    def _jira_project(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v and not re.fullmatch(r"[A-Z][A-Z0-9_]{1,9}", v):
+            raise ValueError("must be a Jira project key such as OPS")
+        return v
+
+    @field_validator("tracker_auto_create")
+    @classmethod
+    def _tracker_auto_create(cls, v: str) -> str:
+        words = [w.strip().upper() for w in re.split(r"[\s,]+", v) if w.strip()]
+        bad = [w for w in words if w not in ("P0", "P1", "P2", "P3")]
+        if bad:
+            raise ValueError(f"lists priorities P0 to P3 with commas (e.g. P0,P1), not {bad[0]}")
+        return ",".join(dict.fromkeys(words))
+
+    @field_validator("tracker_default")
+    @classmethod
+    def _tracker_default(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in ("", "github", "jira"):
+            raise ValueError("must be github or jira")
+        return v
+
+    @model_validator(mode="after")
+    def _trackers(self) -> Settings:
+        problems = []
+        if self.github_token is not None and not self.github_repository:
+            problems.append("GITHUB_REPOSITORY: is not set; issues need a repository such as acme/backend")
+        if self.github_token is None and (self.github_repository or self.github_webhook_secret):
+            problems.append("GITHUB_TOKEN: is not set, but GITHUB_REPOSITORY or GITHUB_WEBHOOK_SECRET is")
+        if self.jira_base_url:
+            if self.jira_api_token is None:
+                problems.append("JIRA_API_TOKEN: is not set; Jira needs an API token (or a personal token)")
+            if not self.jira_project_key:
+                problems.append("JIRA_PROJECT_KEY: is not set; issues need a project such as OPS")
+        elif self.jira_api_token is not None or self.jira_project_key or self.jira_webhook_secret:
+            problems.append("JIRA_BASE_URL: is not set, but other JIRA_ settings are")
+        if self.github_tracker and self.jira_tracker and not self.tracker_default:
+            problems.append("TRACKER_DEFAULT: both GitHub and Jira are configured; say which gets new issues")
+        if self.tracker_default == "github" and not self.github_tracker:
+            problems.append("TRACKER_DEFAULT: is github, but GITHUB_TOKEN is not set")
+        if self.tracker_default == "jira" and not self.jira_tracker:
+            problems.append("TRACKER_DEFAULT: is jira, but JIRA_BASE_URL is not set")
+        if self.tracker_auto_create and not (self.github_tracker or self.jira_tracker):
+            problems.append("TRACKER_AUTO_CREATE: is set, but neither GitHub nor Jira is configured")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def github_tracker(self) -> bool:
+        return self.github_token is not None
+
+    @property
+    def jira_tracker(self) -> bool:
+        return bool(self.jira_base_url) and self.jira_api_token is not None
+
+    @property
+    def default_tracker(self) -> str:
+        """Where new issues go: TRACKER_DEFAULT, or the one tracker configured ("" for none)."""
+        if self.tracker_default:
+            return self.tracker_default
+        return "github" if self.github_tracker else "jira" if self.jira_tracker else ""
+
+    @property
+    def tracker_auto_priorities(self) -> frozenset[str]:
+        return frozenset(w for w in self.tracker_auto_create.split(",") if w)
+
     # --- CI evidence ------------------------------------------------------------------------------------
     # The secret CI signs its test reports with (POST /hooks/ci, `remediate ci report`); unset: no CI hook.
     ci_webhook_secret: SecretStr | None = None
