@@ -8,6 +8,7 @@ its hook answers 404 and no thread runs for it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,9 @@ Integration = Callable[[Deps], Plug]
 def _plugs() -> list[Integration]:
     """Every integration, in the order its subscribers hear each event. Imported here, not at the top, so
     that a bot without an integration's settings never loads its client."""
-    plugs: list[Integration] = []
+    plugs: list[Integration] = [importlib.import_module("bot.ci.hook").plug]  # CI test reports
+    # PagerDuty, e-mail, outbound web hooks (by name: their plug modules import Plug from here).
+    plugs += [importlib.import_module(name).plug for name in ("bot.pagerduty", "bot.email", "bot.webhooks")]
     return plugs
 
 

@@ -7,7 +7,7 @@ DIGEST_DAYS post nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +17,8 @@ from bot.core.escalation.ladder import OPEN_STATUSES
 from bot.core.reports.digest import STALE_AFTER, Digest, DigestIncident, DigestItem, compose_digest
 from bot.core.timing.deadlines import due_soon_window
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
+from bot.services.evidence.figures import ci_figures
 from storage import incidents as incident_store
 from storage import items as item_store
 from storage import queries, reports
@@ -109,7 +110,13 @@ def gather(session: Session, *, now: datetime, day_start: datetime) -> Digest:
         incidents_total=incidents_total,
         due_soon=due_soon,
         overdue_by_priority=overdue,
+        ci=ci_figures(session, start=week_start(now, day_start), end=now + timedelta(seconds=1)),
     )
+
+
+def week_start(now: datetime, day_start: datetime) -> datetime:
+    """The start of the week `now` is in, in the digest's time zone (Monday 00:00)."""
+    return day_start - timedelta(days=now.astimezone(day_start.tzinfo).weekday())
 
 
 def post_daily_digest(deps: Deps, now: datetime) -> Posted:
@@ -133,4 +140,20 @@ def post_daily_digest(deps: Deps, now: datetime) -> Posted:
             session, now=now, channel=settings.incident_channel, text=text, blocks=blocks, ref=key
         )
         assert msg_id is not None
+        # E-mail and web hooks hear of it in this unit of work (bot.services.notifications).
+        events.publish(
+            session,
+            events.SubjectEvent(
+                subject="report",
+                subject_id=key,
+                kind="digest",
+                at=now,
+                summary=text,
+                data={
+                    "title": f"Remediation digest — {local.date().isoformat()}",
+                    "blocks": blocks,
+                    "figures": asdict(digest),
+                },
+            ),
+        )
         return Posted(f"posted {key}", [msg_id])

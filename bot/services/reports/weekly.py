@@ -8,6 +8,7 @@ A week that ended before the bot's first start is never reported.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +28,9 @@ from bot.core.reports.weekly import (
     reported_week,
 )
 from bot.deps import Deps
-from bot.services import outbox
+from bot.services import events, outbox
 from bot.services.escalations.sweep import KIND as OVERDUE_ALERT
+from bot.services.evidence.figures import ci_figures
 from bot.services.reports.charts import weekly_chart_png
 from bot.services.reports.digest import Posted
 from storage import queries, reports
@@ -85,6 +87,7 @@ def gather(session: Session, *, deps: Deps, now: datetime, week: Week) -> Weekly
         ],
         next_week_total=upcoming_total,
         trend=trend,
+        ci=ci_figures(session, start=week.start, end=week.end),
     )
 
 
@@ -121,4 +124,23 @@ def post_weekly_report(deps: Deps, now: datetime) -> Posted:
             initial_comment=f"Charts for the weekly remediation report, week of {week.monday.isoformat()}",
         )
         assert report is not None and upload is not None
+        # E-mail and web hooks hear of it in this unit of work (bot.services.notifications).
+        events.publish(
+            session,
+            events.SubjectEvent(
+                subject="report",
+                subject_id=key,
+                kind="weekly_report",
+                at=now,
+                summary=text,
+                data={
+                    "title": f"Weekly remediation report — week of {week.monday.isoformat()}",
+                    "blocks": blocks,
+                    "figures": asdict(kpis),
+                    "chart_png": chart,
+                    "chart_title": title,
+                    "chart_filename": f"remediation-{week.key}.png",
+                },
+            ),
+        )
         return Posted(f"posted {key}", [report, upload])
