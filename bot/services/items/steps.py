@@ -329,6 +329,7 @@ def apply_move(
     render: ItemMessages,
     kind: str = "status",
     headline_prefix: str | None = None,
+    suffix: str = "",
 ) -> None:
     if step.needs_reason and not reason:
         verb = {lc.BLOCK: "Blocking", lc.CANCEL: "Cancelling"}.get(step.verb, "This")
@@ -355,11 +356,13 @@ def apply_move(
         summary = f"{headline_prefix}: {summary}"
     if reason:
         summary += f": {escape(reason)}"
+    if suffix:  # where the change came from, e.g. "(from GitHub #42)"
+        summary += f" {suffix}"
     event(
         session,
         item,
         now,
-        actor.id,
+        actor.id or None,
         kind,
         summary,
         {"from": old, "to": step.target, "verb": step.verb, "reason": reason},
