@@ -74,6 +74,29 @@ def close_out_blocked(session: Session, inc: Incident) -> bool:
     )
 
 
+def on_timeline(
+    session: Session,
+    incident_id: str,
+    *,
+    now: datetime,
+    actor_id: str | None,
+    kind: str,
+    summary: str,
+    data: dict | None = None,
+) -> None:
+    """An entry on the incident's timeline (mrkdwn `summary`), published as an event."""
+    events.record(
+        session,
+        subject=events.INCIDENT,
+        subject_id=incident_id,
+        at=now,
+        actor_id=actor_id,
+        kind=kind,
+        summary=summary,
+        data=data,
+    )
+
+
 def refresh_cards(
     session: Session, *, now: datetime, settings: Settings, inc: Incident, render: IncidentMessages
 ) -> None:
@@ -159,11 +182,10 @@ def announce_change(
 ) -> list[int]:
     """The last steps of every change a person sees: the timeline entry (`kind`, `summary`, `data`), the
     message in the thread and the incident's own channel, and its cards redrawn. Returns the outbox ids."""
-    events.record(
+    on_timeline(
         session,
-        subject=events.INCIDENT,
-        subject_id=inc.id,
-        at=now,
+        inc.id,
+        now=now,
         actor_id=actor_id,
         kind=kind,
         summary=summary,

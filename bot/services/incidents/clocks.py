@@ -26,11 +26,12 @@ from bot.core.incidents import rules
 from bot.core.mrkdwn import users
 from bot.core.records import IncidentRecord
 from bot.deps import Deps
-from bot.services import events, outbox
+from bot.services import outbox
 from bot.services.incidents.cards import (
     clocks_for,
     close_incident,
     close_out_blocked,
+    on_timeline,
     post_in_incident_channel,
     post_in_thread,
 )
@@ -136,11 +137,10 @@ def _page(
                 dedupe_key=f"incident-page:{inc.id}:{person}",
             )
         )
-    events.record(
+    on_timeline(
         session,
-        subject=events.INCIDENT,
-        subject_id=inc.id,
-        at=now,
+        inc.id,
+        now=now,
         actor_id=None,
         kind="paged",
         summary=f"Paged {users(oncall) if oncall else 'the commander'}: not acknowledged in time",
@@ -173,11 +173,10 @@ def _escalate(
         ),
         dedupe_key=f"incident-escalation:{inc.id}:{level}",
     )
-    events.record(
+    on_timeline(
         session,
-        subject=events.INCIDENT,
-        subject_id=inc.id,
-        at=now,
+        inc.id,
+        now=now,
         actor_id=None,
         kind="escalated",
         summary=f"Escalated to Level {level}" + (f" ({users(targets)})" if targets else ""),
@@ -208,11 +207,10 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 message=deps.render.incidents.nudge(IncidentRecord.of(inc), now=now, clocks=clocks),
                 dedupe_key=key,
             )
-            events.record(
+            on_timeline(
                 session,
-                subject=events.INCIDENT,
-                subject_id=inc.id,
-                at=now,
+                inc.id,
+                now=now,
                 actor_id=None,
                 kind="nudged",
                 summary="Status update overdue; commander nudged",
@@ -235,11 +233,10 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                     message=deps.render.incidents.held(IncidentRecord.of(inc), now=now),
                     dedupe_key=key,
                 )
-                events.record(
+                on_timeline(
                     session,
-                    subject=events.INCIDENT,
-                    subject_id=inc.id,
-                    at=now,
+                    inc.id,
+                    now=now,
                     actor_id=None,
                     kind="close-out-held",
                     summary="Monitoring ended; held open: no preventative action item or waiver yet",

@@ -15,11 +15,11 @@ from bot.core.mrkdwn import escape, user
 from bot.core.permissions import may_run_incident
 from bot.core.records import IncidentRecord, ItemRecord, TimelineEntry
 from bot.deps import Deps
-from bot.services import events
 from bot.services.incidents.cards import (
     announce_change,
     close_incident,
     close_out_blocked,
+    on_timeline,
     refuse_closed,
     require,
 )
@@ -90,11 +90,10 @@ def close(deps: Deps, *, incident_id: str, actor_id: str, waiver: str | None = N
         _refuse_unless_runner(inc, actor_id, admin, "close")
         if waiver:
             inc.waiver_reason = waiver
-            events.record(
+            on_timeline(
                 session,
-                subject=events.INCIDENT,
-                subject_id=inc.id,
-                at=now,
+                inc.id,
+                now=now,
                 actor_id=actor_id,
                 kind="close-out-waived",
                 summary=f"Close-out waived: {escape(waiver)}",

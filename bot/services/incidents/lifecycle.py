@@ -25,11 +25,12 @@ from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.records import IncidentRecord
 from bot.core.timing.durations import format_duration
 from bot.deps import Deps
-from bot.services import events, outbox
+from bot.services import outbox
 from bot.services.incidents.cards import (
     announce_change,
     card_ref,
     clocks_for,
+    on_timeline,
     post_in_incident_channel,
     post_in_thread,
     refresh_cards,
@@ -130,11 +131,10 @@ def declare(deps: Deps, *, actor_id: str, form: DeclareForm, request_key: str | 
                 next_update_due=clocks.next_update(severity, now),
             )
             session.add(inc)
-            events.record(
+            on_timeline(
                 session,
-                subject=events.INCIDENT,
-                subject_id=inc_id,
-                at=now,
+                inc_id,
+                now=now,
                 actor_id=actor_id,
                 kind="declared",
                 summary=f"Declared {severity}: {escape(title)}; commander {user(commander)}",
@@ -208,11 +208,10 @@ def open_incident_channel(deps: Deps, incident_id: str) -> str | None:
             return None
         inc.channel_id = channel_id
         inc.updated_at = now
-        events.record(
+        on_timeline(
             session,
-            subject=events.INCIDENT,
-            subject_id=inc.id,
-            at=now,
+            inc.id,
+            now=now,
             actor_id=None,
             kind="channel-created",
             summary=f"Incident channel <#{channel_id}> created",
@@ -251,11 +250,10 @@ def acknowledge(deps: Deps, *, incident_id: str, actor_id: str) -> Outcome:
         if actor_id not in inc.responders:
             inc.responders = [*inc.responders, actor_id]
         store.acknowledge_alerts(session, incident_id=inc.id, kind=rules.PAGE, user_id=actor_id, now=now)
-        events.record(
+        on_timeline(
             session,
-            subject=events.INCIDENT,
-            subject_id=inc.id,
-            at=now,
+            inc.id,
+            now=now,
             actor_id=actor_id,
             kind="acknowledged",
             summary=f"Acknowledged by {user(actor_id)}, {format_duration(now - inc.declared_at)} "

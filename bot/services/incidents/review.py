@@ -11,8 +11,8 @@ from bot.core.incidents import postmortem
 from bot.core.mrkdwn import date, escape, user
 from bot.core.records import IncidentRecord, ItemRecord
 from bot.deps import Deps
-from bot.services import events, outbox
-from bot.services.incidents.cards import post_in_incident_channel, post_in_thread, require
+from bot.services import outbox
+from bot.services.incidents.cards import on_timeline, post_in_incident_channel, post_in_thread, require
 from bot.services.items.changes import create_item_in
 from bot.services.people.users import user_timezone
 from storage import incidents as store
@@ -97,11 +97,10 @@ def post_postmortem(deps: Deps, *, incident_id: str, actor_id: str) -> Postmorte
             initial_comment=f"Post-mortem draft for {inc.id}; copy it into your document and fill it in.",
             thread_ref=ref,
         )
-        events.record(
+        on_timeline(
             session,
-            subject=events.INCIDENT,
-            subject_id=inc.id,
-            at=now,
+            inc.id,
+            now=now,
             actor_id=actor_id,
             kind="postmortem",
             summary="Post-mortem draft posted",
@@ -158,11 +157,10 @@ def add_action_item(
         session.flush()
         if request_key and not queries.try_claim(session, key=request_key, now=now, owner=item.id):
             raise UserError("That form was already submitted.")
-        events.record(
+        on_timeline(
             session,
-            subject=events.INCIDENT,
-            subject_id=inc.id,
-            at=now,
+            inc.id,
+            now=now,
             actor_id=actor_id,
             kind="action-item",
             summary=f"Action item `{item.id}` ({item.kind}): {escape(item.title)}; owner "

@@ -28,6 +28,10 @@ from bot.slack.item_surfaces import Surface, queue_redraw, redraw, seal, tell
 
 log = logging.getLogger(__name__)
 
+# A form about one item: (the item, the form's metadata) -> the modal; and who may open it: raises UserError.
+Build = Callable[[service.ItemView, dict[str, Any]], dict[str, Any]]
+Check = Callable[[service.ItemView, Any], None]
+
 OPEN_PATTERN = re.compile(rf"^{re.escape(Action.ITEM_OPEN.value)}(:.*)?$")
 
 
@@ -104,22 +108,6 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.ITEM_COMPLETE.value)(moving(lc.COMPLETE))
     app.action(Action.ITEM_UNBLOCK.value)(moving(lc.UNBLOCK))
 
-    @app.action(Action.ITEM_NOTE.value)
-    def on_note(ack: Any, body: dict[str, Any], client: Any) -> None:
-        ack()
-        surface = Surface.of_action(body)
-        try:
-            view = service.show_item(deps, item_id=_item_id(body))
-        except UserError as err:
-            _refuse(deps, surface, body, err)
-            return
-        _open_view(
-            client,
-            body,
-            surface,
-            note_modal(view.record, {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}),
-        )
-
     @app.action(Action.ITEM_OVERFLOW.value)
     def on_more(ack: Any, body: dict[str, Any], client: Any) -> None:
         """Block…, Cancel item…, Send back…: check who may, then ask for the reason."""
@@ -141,37 +129,40 @@ def register(app: App, deps: Deps) -> None:
         meta = {"id": view.item.id, "verb": verb, "surface": seal(deps, surface, view.item.id)}
         _open_view(client, body, surface, note_modal(view.record, meta))
 
-    @app.action(Action.ITEM_REASSIGN.value)
-    def on_reassign(ack: Any, body: dict[str, Any], client: Any) -> None:
-        ack()
-        surface = Surface.of_action(body)
-        actor = service.actor_for(deps, _user(body))
-        try:
-            view = service.show_item(deps, item_id=_item_id(body))
-            service.require_editor(view.item, actor, "reassign")
-        except UserError as err:
-            _refuse(deps, surface, body, err, _item_id(body))
-            return
-        meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
-        _open_view(client, body, surface, reassign_modal(view.record, meta))
+    def opens_form(build: Build, check: Check | None = None) -> Callable[..., None]:
+        """A button that opens a form about its item (stacked on the card in a modal), for someone `check`
+        lets change it; the form carries the item and the card's sealed surface."""
 
-    @app.action(Action.ITEM_VALIDATE.value)
-    def on_validate(ack: Any, body: dict[str, Any], client: Any) -> None:
-        ack()
-        surface = Surface.of_action(body)
-        actor = service.actor_for(deps, _user(body))
-        try:
-            view = service.show_item(deps, item_id=_item_id(body))
-            service.check_can_validate(view.item, actor, deps.settings)
-        except UserError as err:
-            _refuse(deps, surface, body, err, _item_id(body))
-            return
-        meta = {
-            "id": view.item.id,
-            "n": len(view.item.criteria),
-            "surface": seal(deps, surface, view.item.id),
-        }
-        _open_view(client, body, surface, validate_modal(view.record, meta, deps.now()))
+        def on_press(ack: Any, body: dict[str, Any], client: Any) -> None:
+            ack()
+            surface, item_id = Surface.of_action(body), _item_id(body)
+            try:
+                view = service.show_item(deps, item_id=item_id)
+                if check is not None:
+                    check(view, service.actor_for(deps, _user(body)))
+            except UserError as err:
+                _refuse(deps, surface, body, err, item_id)
+                return
+            meta = {"id": view.item.id, "surface": seal(deps, surface, view.item.id)}
+            _open_view(client, body, surface, build(view, meta))
+
+        return on_press
+
+    app.action(Action.ITEM_NOTE.value)(opens_form(lambda view, meta: note_modal(view.record, meta)))
+    app.action(Action.ITEM_REASSIGN.value)(
+        opens_form(
+            lambda view, meta: reassign_modal(view.record, meta),
+            lambda view, actor: service.require_editor(view.item, actor, "reassign"),
+        )
+    )
+    app.action(Action.ITEM_VALIDATE.value)(
+        opens_form(
+            lambda view, meta: validate_modal(
+                view.record, {**meta, "n": len(view.item.criteria)}, deps.now()
+            ),
+            lambda view, actor: service.check_can_validate(view.item, actor, deps.settings),
+        )
+    )
 
     @app.action(Action.ITEM_NEW.value)
     def on_new(ack: Any, body: dict[str, Any], client: Any) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.slack import dedupe
+from bot.slack.ids import Command
 from bot.slack.response_urls import slack_response_url
 from bot.slack.router import CommandContext, SubcommandRouter
 
@@ -40,3 +42,11 @@ def handle_command(
         ack()
     else:
         ack(**reply.as_ack())
+
+
+def listen(app: App, deps: Deps, name: Command, router: SubcommandRouter) -> None:
+    """Answer the slash command `name` with `router`."""
+
+    @app.command(name.value)
+    def on_command(ack, command, client):  # type: ignore[no-untyped-def]
+        handle_command(router, deps, ack, command, client)

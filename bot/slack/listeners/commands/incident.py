@@ -17,7 +17,7 @@ from bot.slack.blocks.incidents import messages as msgs
 from bot.slack.blocks.incidents import modals as views
 from bot.slack.blocks.replies import code_safe
 from bot.slack.ids import Command
-from bot.slack.listeners.commands.base import handle_command
+from bot.slack.listeners.commands.base import listen
 from bot.slack.router import CommandContext, Reply, SubcommandRouter
 
 
@@ -221,8 +221,4 @@ def build_router() -> SubcommandRouter:
 
 
 def register(app: App, deps: Deps) -> None:
-    router = build_router()
-
-    @app.command(Command.INCIDENT.value)
-    def on_incident(ack, command, client):  # type: ignore[no-untyped-def]
-        handle_command(router, deps, ack, command, client)
+    listen(app, deps, Command.INCIDENT, build_router())

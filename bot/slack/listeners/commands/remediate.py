@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.deps import Deps
 from bot.slack.ids import Command
 from bot.slack.listeners.commands import extract, item_edits, items
-from bot.slack.listeners.commands.base import handle_command
+from bot.slack.listeners.commands.base import listen
 from bot.slack.router import SubcommandRouter
 
 
@@ -20,8 +20,4 @@ def build_router() -> SubcommandRouter:
 
 
 def register(app: App, deps: Deps) -> None:
-    router = build_router()
-
-    @app.command(Command.REMEDIATE.value)
-    def on_remediate(ack, command, client):  # type: ignore[no-untyped-def]
-        handle_command(router, deps, ack, command, client)
+    listen(app, deps, Command.REMEDIATE, build_router())

@@ -6,6 +6,7 @@ the request key, so submitting the same modal twice declares (or posts) once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -58,55 +59,58 @@ def register(app: App, deps: Deps) -> None:
         count(view, "refused")
         ack(**refusal)
 
+    def submit(
+        ack: Any,
+        which: View,
+        body: dict[str, Any],
+        read: forms.Form,
+        use_case: Callable[..., Any],
+        /,
+        *,
+        of_incident: bool = True,
+        counted: Callable[[Any], str] = lambda _result: "ok",
+        **args: Any,
+    ) -> Any:
+        """Run `use_case` for the submitter, once per modal (its view id is the request key), about the
+        incident the modal names unless `of_incident` is False; a refusal is shown next to its input. The
+        use case's result, None when it refused."""
+        try:
+            if of_incident:
+                args["incident_id"] = rules.parse_incident_id(read.raw_meta)
+            result = use_case(deps, actor_id=body["user"]["id"], request_key=_key(body["view"]), **args)
+        except UserError as err:
+            return refuse(ack, which, read.refusal(err))
+        ack()
+        count(which, counted(result))
+        return result
+
     @app.view(View.INCIDENT_DECLARE.value)
     def on_declare(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = forms.read(view, DECLARE)
         values = {**form.values, "detection": form["detection"] or "manual"}
-        try:
-            outcome = incidents.declare(
-                deps,
-                actor_id=body["user"]["id"],
-                form=incidents.DeclareForm(**values),
-                request_key=_key(view),
-            )
-        except UserError as err:
-            return refuse(ack, View.INCIDENT_DECLARE, form.refusal(err))
-        ack()
-        count(View.INCIDENT_DECLARE, "ok" if outcome.changed else "repeat")
-        if outcome.changed and deps.settings.incident_channel_per_incident:
+        outcome = submit(
+            ack,
+            View.INCIDENT_DECLARE,
+            body,
+            form,
+            incidents.declare,
+            of_incident=False,
+            counted=lambda outcome: "ok" if outcome.changed else "repeat",
+            form=incidents.DeclareForm(**values),
+        )
+        if outcome is not None and outcome.changed and deps.settings.incident_channel_per_incident:
             incidents.open_incident_channel(deps, outcome.incident.id)
 
     @app.view(View.INCIDENT_UPDATE.value)
     def on_update(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = forms.read(view, UPDATE)
-        try:
-            incidents.post_update(
-                deps,
-                incident_id=rules.parse_incident_id(form.raw_meta),
-                actor_id=body["user"]["id"],
-                request_key=_key(view),
-                **{**form.values, "note": form["note"] or ""},  # an empty impact keeps the incident's
-            )
-        except UserError as err:
-            return refuse(ack, View.INCIDENT_UPDATE, form.refusal(err))
-        ack()
-        count(View.INCIDENT_UPDATE, "ok")
+        values = {**form.values, "note": form["note"] or ""}  # an empty impact keeps the incident's
+        submit(ack, View.INCIDENT_UPDATE, body, form, incidents.post_update, **values)
 
     @app.view(View.INCIDENT_RESOLVE.value)
     def on_resolve(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = forms.read(view, RESOLVE)
-        try:
-            incidents.resolve(
-                deps,
-                incident_id=rules.parse_incident_id(form.raw_meta),
-                actor_id=body["user"]["id"],
-                summary=form["summary"] or "",
-                request_key=_key(view),
-            )
-        except UserError as err:
-            return refuse(ack, View.INCIDENT_RESOLVE, form.refusal(err))
-        ack()
-        count(View.INCIDENT_RESOLVE, "ok")
+        submit(ack, View.INCIDENT_RESOLVE, body, form, incidents.resolve, summary=form["summary"] or "")
 
     @app.view(View.INCIDENT_ACTION_ITEM.value)
     def on_action_item(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -114,15 +118,5 @@ def register(app: App, deps: Deps) -> None:
         if (unreadable := form.read_errors()) is not None:
             return refuse(ack, View.INCIDENT_ACTION_ITEM, unreadable)
         values = {**form.values, "title": form["title"] or "", "kind": form["kind"] or "preventative"}
-        try:
-            incident_review.add_action_item(
-                deps,
-                incident_id=rules.parse_incident_id(form.raw_meta),
-                actor_id=body["user"]["id"],
-                form=incident_review.ActionItemForm(**values),
-                request_key=_key(view),
-            )
-        except UserError as err:
-            return refuse(ack, View.INCIDENT_ACTION_ITEM, form.refusal(err))
-        ack()
-        count(View.INCIDENT_ACTION_ITEM, "ok")
+        item = incident_review.ActionItemForm(**values)
+        submit(ack, View.INCIDENT_ACTION_ITEM, body, form, incident_review.add_action_item, form=item)

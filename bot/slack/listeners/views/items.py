@@ -9,6 +9,7 @@ card is (a sealed surface, see `bot.slack.item_surfaces`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -41,6 +42,10 @@ CREATE = {
 }
 NOTE = {"text": Field(ItemInput.NOTE)}
 REASSIGN = {"owner_id": Field(ItemInput.NEW_OWNER, "user")}
+
+
+# A change of one item by one person: (actor_id, item_id, after) -> the item as it is now.
+Change = Callable[[str, str, Any], service.ItemView]
 
 
 def validate_form(criteria_seen: int | None) -> dict[str, Field]:
@@ -79,71 +84,67 @@ def register(app: App, deps: Deps) -> None:
         if from_home:
             publish_home(deps, user_id)
 
-    @app.view(View.ITEM_NOTE.value)
-    def on_note(ack: Any, body: dict[str, Any]) -> None:
-        form = forms.read(body.get("view"), NOTE)
-        item_id, verb = str(form.meta.get("id") or ""), str(form.meta.get("verb") or "")
+    def change_card(
+        ack: Any, body: dict[str, Any], form: forms.Form, change: Change, at: str | None = None
+    ) -> None:
+        """A form that changes the item on a card: acted on once, a refusal shown next to its input (or at
+        `at`), the card redrawn where it was (the sealed surface)."""
+        item_id = str(form.meta.get("id") or "")
         surface, key = unseal(deps, form.meta.get("surface"), item_id), dedupe.view_key(body)
         if dedupe.seen(deps, key):  # the same form again: it was acted on
             return ack()
         after = dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now()))
         try:
-            view = forms_service.note_or_move(
-                deps,
-                actor_id=body["user"]["id"],
-                item_id=item_id,
-                verb=verb,
-                text=form["text"] or "",
-                after=after,
-            )
+            view = change(body["user"]["id"], item_id, after)
         except AlreadyDone:
             return ack()
         except UserError as err:
-            return ack(**form.refusal(err))
+            return ack(**form.refusal(err, at=at))
         ack()
         redraw(deps, surface, view)
+
+    @app.view(View.ITEM_NOTE.value)
+    def on_note(ack: Any, body: dict[str, Any]) -> None:
+        form = forms.read(body.get("view"), NOTE)
+        verb, text = str(form.meta.get("verb") or ""), form["text"] or ""
+        change_card(
+            ack,
+            body,
+            form,
+            lambda actor_id, item_id, after: forms_service.note_or_move(
+                deps, actor_id=actor_id, item_id=item_id, verb=verb, text=text, after=after
+            ),
+        )
 
     @app.view(View.ITEM_REASSIGN.value)
     def on_reassign(ack: Any, body: dict[str, Any]) -> None:
         form = forms.read(body.get("view"), REASSIGN)
-        item_id = str(form.meta.get("id") or "")
-        surface, key = unseal(deps, form.meta.get("surface"), item_id), dedupe.view_key(body)
-        if dedupe.seen(deps, key):
-            return ack()
-        after = dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now()))
-        try:
-            view = forms_service.reassign(
-                deps, actor_id=body["user"]["id"], item_id=item_id, owner=form["owner_id"] or "", after=after
-            )
-        except AlreadyDone:
-            return ack()
-        except UserError as err:
-            return ack(**form.refusal(err))
-        ack()
-        redraw(deps, surface, view)
+        owner = form["owner_id"] or ""
+        change_card(
+            ack,
+            body,
+            form,
+            lambda actor_id, item_id, after: forms_service.reassign(
+                deps, actor_id=actor_id, item_id=item_id, owner=owner, after=after
+            ),
+        )
 
     @app.view(View.ITEM_VALIDATE.value)
     def on_validate(ack: Any, body: dict[str, Any]) -> None:
         seen = forms.metadata(body.get("view")).get("n")
         criteria_seen = seen if isinstance(seen, int) and not isinstance(seen, bool) else None
         form = forms.read(body.get("view"), validate_form(criteria_seen))
-        item_id = str(form.meta.get("id") or "")
-        surface, key = unseal(deps, form.meta.get("surface"), item_id), dedupe.view_key(body)
-        if dedupe.seen(deps, key):
-            return ack()
-        after = dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now()))
-        try:
-            view = forms_service.validate(
+        change_card(
+            ack,
+            body,
+            form,
+            lambda actor_id, item_id, after: forms_service.validate(
                 deps,
-                actor_id=body["user"]["id"],
+                actor_id=actor_id,
                 item_id=item_id,
                 criteria_seen=criteria_seen,
                 after=after,
                 **form.values,
-            )
-        except AlreadyDone:
-            return ack()
-        except UserError as err:
-            return ack(**form.refusal(err, at=ItemInput.OUTCOME.value))
-        ack()
-        redraw(deps, surface, view)
+            ),
+            at=ItemInput.OUTCOME.value,
+        )
