@@ -5,6 +5,7 @@
     remediate jobs list                   the scheduled jobs
     remediate jobs run NAME [--at ISO]    run one job once as of an instant, deliver what it queued, exit
     remediate db upgrade | check          apply migrations / verify models and migrations agree
+    remediate ci report RESULTS.xml --commit SHA --run-url URL [--url BOT_URL]   CI results as evidence
 
 Exit codes: 0 success, 1 failure, 2 bad configuration or usage.
 """
@@ -60,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     dsub = db.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
     dsub.add_parser("check", help="fail if models and migrations disagree")
+
+    from bot.ci.cli import add_commands as ci_commands
+
+    ci_commands(sub)
     return p
 
 
@@ -86,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for spec in JOBS.values():
             print(f"{spec.name:15} {spec.description}")
         return 0
+
+    if args.cmd == "ci":  # a CI job: with --url it needs only CI_WEBHOOK_SECRET, not the bot's settings
+        from bot.ci.cli import run as ci_run
+
+        return ci_run(args, _settings)
 
     settings = _settings()
     setup_logging(settings.log_level, settings.log_format)

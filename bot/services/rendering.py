@@ -46,6 +46,10 @@ class ItemMessages(Protocol):
         """A DM about a change to an item."""
         ...
 
+    def with_buttons(self, item: ItemRecord, headline: str, now: datetime) -> Rendered:
+        """A channel post about an item: the headline, its line and the item's buttons."""
+        ...
+
 
 class IncidentMessages(Protocol):
     """The card, the thread replies, pages, escalations, nudges and close-outs of an incident."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.services.rendering import Renderer
 from bot.slack.blocks import alerts, digest, extraction, report
 from bot.slack.blocks.incidents import messages as incidents
-from bot.slack.blocks.items import text as items
+from bot.slack.blocks.items import messages as items
 
 
 def slack_renderer() -> Renderer:

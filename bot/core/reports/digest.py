@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
+from bot.core.reports.recurrence import CiFigures
 from bot.core.timing.deadlines import due_soon_window
 from bot.core.timing.durations import PRIORITIES, format_duration
 
@@ -74,6 +75,7 @@ class Digest:
     incidents: Section[DigestIncident] = field(default_factory=Section)
     due_soon: int = 0
     overdue_by_priority: Mapping[str, int] = field(default_factory=dict)
+    ci: CiFigures | None = None  # this week's recurrences and what CI validated
 
     @property
     def overdue(self) -> int:
@@ -137,6 +139,7 @@ def compose_digest(
     incidents_total: int,
     due_soon: int,
     overdue_by_priority: Mapping[str, int],
+    ci: CiFigures | None = None,
 ) -> Digest:
     """The digest. `open_items` and `at_risk_items` may overlap or be capped; each item is placed once."""
     risk = [RiskLine(i, risk_reasons(i, now)) for i in at_risk_items]
@@ -154,4 +157,5 @@ def compose_digest(
         incidents=Section(tuple(incidents), max(incidents_total, len(incidents))),
         due_soon=due_soon,
         overdue_by_priority=dict(overdue_by_priority),
+        ci=ci,
     )

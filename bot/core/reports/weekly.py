@@ -14,6 +14,7 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from bot.core.items.impact import money, mrr_at_risk
+from bot.core.reports.recurrence import CiFigures
 from bot.core.timing.durations import PRIORITIES, format_duration
 
 # The document's primary KPIs.
@@ -114,6 +115,7 @@ class WeeklyKpis:
     next_week_deadlines: tuple[DeadlineItem, ...] = ()
     next_week_total: int = 0
     trend: tuple[TrendPoint, ...] = field(default_factory=tuple)
+    ci: CiFigures = field(default_factory=CiFigures)  # recurrences and what CI validated
 
     @property
     def resolved(self) -> int:
@@ -147,6 +149,7 @@ def compute_kpis(
     next_week_deadlines: Sequence[DeadlineItem] = (),
     next_week_total: int = 0,
     trend: Sequence[TrendPoint] = (),
+    ci: CiFigures | None = None,
 ) -> WeeklyKpis:
     """The report's figures. `ack_delays`: one per alert fired in the week (None: not acknowledged)."""
     by_priority = {p: 0 for p in PRIORITIES}
@@ -173,6 +176,7 @@ def compute_kpis(
         next_week_deadlines=tuple(next_week_deadlines),
         next_week_total=max(next_week_total, len(next_week_deadlines)),
         trend=tuple(trend),
+        ci=ci or CiFigures(),
     )
 
 
@@ -205,6 +209,9 @@ def wins_and_gaps(k: WeeklyKpis) -> tuple[list[str], list[str]]:
         avg = format_duration(k.avg_resolution)
         line = f"Average resolution time {avg} ({trend_arrow(change)} from last week)"
         (wins if change <= 0 else gaps).append(line)
+    ci_win, ci_gap = k.ci.judged()
+    wins += [ci_win] if ci_win else []
+    gaps += [ci_gap] if ci_gap else []
     if k.mrr_protected:
         wins.append(f"{money(k.mrr_protected)} MRR protected by {k.validated} validated fixes")
     return wins, gaps

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.errors import UserError, about
+from bot.core.evidence.criteria import new_criteria
 from bot.core.items import lifecycle as lc
 from bot.core.items import rules
 from bot.core.mrkdwn import date, escape, user
@@ -123,9 +124,7 @@ def create_item_in(
             max_items=rules.MAX_SYSTEMS,
         )
     with about("criteria"):
-        criteria_list = rules.clean_list(
-            criteria, what="success criterion", limit=rules.MAX_TEXT, max_items=rules.MAX_CRITERIA
-        )
+        criteria_list = new_criteria(criteria)  # a line may name its test: "… --test tests/x.py::test_y"
     with about("prevention"):
         prevention_list = rules.clean_list(
             prevention, what="prevention measure", limit=rules.MAX_TEXT, max_items=rules.MAX_PREVENTION
@@ -167,7 +166,7 @@ def create_item_in(
             "users_affected": users_affected,
             "availability_impact": availability_impact,
             "systems": systems_list,
-            "criteria": [{"text": c, "done": False} for c in criteria_list],
+            "criteria": criteria_list,
             "prevention": prevention_list,
             "deadline": deadline,
             "created_at": now,
@@ -434,26 +433,20 @@ def add_criteria(
     def apply(session: Session, item: RemediationItem, now: datetime) -> str:
         if item.status in lc.CLOSED_STATUSES:
             raise UserError(f"{item.id} is {lc.LABELS[item.status]}; its checklist is closed.")
-        existing = [c["text"] for c in item.criteria]
-        added = rules.clean_list(
-            texts,
-            what="success criterion",
-            limit=rules.MAX_TEXT,
-            max_items=rules.MAX_CRITERIA,
-            existing=existing,
-        )
+        added = new_criteria(texts, existing=[c["text"] for c in item.criteria])
         if not added:
             raise UserError(f"{item.id} already has that success criterion.")
-        item.criteria = [*item.criteria, *({"text": t, "done": False} for t in added)]
-        for t in added:
+        item.criteria = [*item.criteria, *added]
+        for c in added:
+            proof = f" (proven by `{escape(c['test']).replace('`', chr(39))}` in CI)" if c.get("test") else ""
             event(
                 session,
                 item,
                 now,
                 actor.id,
                 "criterion",
-                f"Success criterion added: {escape(t)}",
-                {"text": t},
+                f"Success criterion added: {escape(c['text'])}{proof}",
+                {k: v for k, v in c.items() if k != "done"},
             )
         return f"Success criterion added to *{item.id}* ({len(item.criteria)} in all)."
 

@@ -123,7 +123,10 @@ def digest_message(d: Digest) -> tuple[str, Blocks]:
         more="`/remediate list overdue` and `/remediate list blocked`",
         empty="none",
     )
-    blocks.append(section("*Alerts*\n" + "\n".join(f"• {line}" for line in d.alert_lines())))
+    alerts = d.alert_lines()
+    if d.ci is not None:
+        alerts += [d.ci.recurrence_line(), d.ci.ci_line()]
+    blocks.append(section("*Alerts*\n" + "\n".join(f"• {line}" for line in alerts)))
     blocks += _section(
         "Open incidents",
         d.incidents,

@@ -47,6 +47,8 @@ def summary_lines(k: WeeklyKpis) -> list[str]:
         f"P1 within 72 h: {percent(k.p1_within_72h)} (target {percent(P1_TARGET[1])})",
         f"Prevention Measures Documented: {percent(k.prevention_rate)}",
         f"Level-2+ Escalations: {k.level2_escalations} · {ack}",
+        k.ci.recurrence_line(),
+        k.ci.ci_line(),
     ]
 
 

@@ -1,0 +1,79 @@
+"""``POST /hooks/ci``: a CI job's test results, signed with CI_WEBHOOK_SECRET (the v0 scheme of
+`bot.hooks.signatures`: ``X-Remediate-Timestamp`` within 5 minutes and ``X-Remediate-Signature``).
+
+The delivery id is the report's identity (repository, run URL, commit), so the same results sent twice,
+even signed afresh, have one effect. The body may be up to 5 MB (a large suite's JUnit XML).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.ci.junit import BadReport
+from bot.ci.report import MAX_BODY, parse_report
+from bot.core.evidence.reports import TestReport
+from bot.deps import Deps
+from bot.hooks.inbound import HookRequest, Refused
+from bot.hooks.signatures import verify_v0
+from bot.integrations import Plug
+from bot.services.evidence.reports import take_report
+
+NAME = "ci"
+
+
+class CiHook:
+    name = NAME
+    max_body = MAX_BODY
+
+    def __init__(self, deps: Deps, secret: str):
+        self._deps = deps
+        self._secret = secret
+        # The report parsed for a request, until its delivery id is asked for (parsed once, not twice).
+        self._parsed: dict[int, tuple[HookRequest, TestReport]] = {}
+
+    def verify(self, request: HookRequest) -> None:
+        verify_v0(
+            self._secret,
+            timestamp=request.header("X-Remediate-Timestamp"),
+            signature=request.header("X-Remediate-Signature"),
+            body=request.body,
+            now=request.received_at,
+        )
+
+    def parse(self, request: HookRequest) -> TestReport:
+        try:
+            report = parse_report(request.body)
+        except BadReport as exc:
+            raise Refused(400, str(exc)) from None
+        self._parsed[id(request)] = (request, report)
+        return report
+
+    def delivery_id(self, request: HookRequest) -> str:
+        kept = self._parsed.pop(id(request), None)
+        report = kept[1] if kept is not None and kept[0] is request else self.parse(request)
+        self._parsed.pop(id(request), None)
+        return report.key
+
+    def handle(self, session: Session, event: TestReport, now: datetime) -> dict[str, Any]:
+        # `now` is when the request arrived (the wall clock its signature is judged by); the items' rules run
+        # on the bot's own clock, like every other change.
+        taken = take_report(
+            session,
+            report=event,
+            now=self._deps.now(),
+            settings=self._deps.settings,
+            render=self._deps.render.items,
+            via="hook",
+        )
+        return taken.summary()
+
+
+def plug(deps: Deps) -> Plug:
+    """The CI hook when CI_WEBHOOK_SECRET is set; nothing otherwise."""
+    secret = deps.settings.ci_webhook_secret
+    if secret is None:
+        return Plug()
+    return Plug(hooks={NAME: CiHook(deps, secret.get_secret_value())})

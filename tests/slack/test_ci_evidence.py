@@ -1,0 +1,378 @@
+"""CI results as evidence, end to end: the real server, the fake Slack, signed Slack requests and test
+reports signed the way a CI job signs them (``X-Remediate-Timestamp``, ``X-Remediate-Signature: v0=…``).
+
+The cast: Alice reports the items, Bob owns them, Admin is an admin; Carol and Dave are teammates.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.slack.ids import Action, ItemInput, View
+from storage import evidence as evidence_store
+from tests.fakes.signing import SlackDriver, checkboxes, plain_value, static_select
+from tests.slack.incident_steps import settle
+from tests.slack.item_steps import create, domain_snapshot, events, item, run
+from tests.support import BOT_TOKEN, INCIDENT_CHANNEL, SIGNING_SECRET
+
+CI_SECRET = "ci-secret-for-the-tests-0123456789"
+BOB = "<@UBOB|bob>"
+TEST = "tests/test_boot.py::test_start"
+RUN_1 = "https://ci.example.com/acme/app/runs/101"
+RUN_2 = "https://ci.example.com/acme/app/runs/102"
+SHA_1 = "3f2a9c1e5b7d4f60a8e2c9b1d3f5a7c9e1b3d5f7"
+SHA_2 = "9c1e5b7d4f60a8e2c9b1d3f5a7c9e1b3d5f73f2a"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"ci_webhook_secret": CI_SECRET, "admin_users": "UADMIN"}
+
+
+def junit(outcome: str, *, test: str = "test_start", classname: str = "tests.test_boot") -> str:
+    """A report as pytest --junitxml writes it (xunit2), with `test` passed or failed."""
+    body = ""
+    if outcome == "failed":
+        body = (
+            '<failure message="AssertionError: startup raised">'
+            "tests/test_boot.py:12: AssertionError</failure>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" '
+        f'failures="{int(outcome == "failed")}" skipped="0" tests="2" time="0.05" '
+        'timestamp="2026-11-23T14:00:00.000000+00:00" hostname="ci">'
+        f'<testcase classname="{classname}" name="{test}" time="0.01">{body}</testcase>'
+        '<testcase classname="tests.test_other" name="test_unrelated" time="0.01" />'
+        "</testsuite></testsuites>"
+    )
+
+
+def report(outcome: str = "passed", *, run_url: str = RUN_1, commit: str = SHA_1, **more: Any) -> bytes:
+    data = {
+        "commit": commit,
+        "ref": "refs/heads/main",
+        "repository": "acme/app",
+        "run_url": run_url,
+        "junit": junit(outcome),
+        **more,
+    }
+    return json.dumps(data).encode()
+
+
+def post(
+    bot: Any,
+    body: bytes,
+    *,
+    secret: str = CI_SECRET,
+    ts: int | None = None,
+    signature: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    from bot.hooks.signatures import sign_v0
+
+    stamp = int(time.time()) if ts is None else ts
+    conn = http.client.HTTPConnection("127.0.0.1", bot.bot.port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            "/hooks/ci",
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Remediate-Timestamp": str(stamp),
+                "X-Remediate-Signature": signature or sign_v0(secret, stamp, body),
+            },
+        )
+        resp = conn.getresponse()
+        raw = resp.read()
+    except (ConnectionResetError, BrokenPipeError):  # a server that refused before reading the body
+        return 413, {}
+    finally:
+        conn.close()
+    return resp.status, json.loads(raw) if raw.startswith(b"{") else {"raw": raw.decode(errors="replace")}
+
+
+def watched_item(slack: SlackDriver, *, priority: str = "P1", prevention: bool = True) -> str:
+    """An item Alice reported and Bob owns and works on, with a criterion proven by TEST."""
+    found = create(
+        slack, f'"Startup fails on a cold cache" --priority {priority} --owner {BOB}', user="UALICE"
+    )
+    answer = run(
+        slack, f'criteria {found} add "Startup completes without errors" --test {TEST}', user="UALICE"
+    )
+    assert "Success criterion added" in answer["text"], answer
+    if prevention:
+        run(slack, f'prevent {found} "Boot test runs on every merge"', user="UBOB")
+    run(slack, f"track {found} --status in_progress", user="UBOB")
+    return found
+
+
+def dms(fake: Any, user: str, needle: str) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(user) if needle in json.dumps(m)]
+
+
+def validate_as(slack: SlackDriver, item_id: str, user: str) -> Any:
+    form = {
+        f"{ItemInput.CHECKLIST.value}_0": {f"{ItemInput.CHECKLIST.value}_0": checkboxes(["0"])},
+        ItemInput.PREVENTION.value: {ItemInput.PREVENTION.value: plain_value(None)},
+        ItemInput.EVIDENCE.value: {ItemInput.EVIDENCE.value: plain_value(None)},
+        ItemInput.OUTCOME.value: {ItemInput.OUTCOME.value: static_select("pass")},
+        ItemInput.REASON.value: {ItemInput.REASON.value: plain_value(None)},
+    }
+    meta = json.dumps({"id": item_id, "n": 1, "surface": {"kind": "none"}})
+    return slack.view_submission(View.ITEM_VALIDATE.value, form, user=user, private_metadata=meta)
+
+
+@pytest.mark.both_backends
+def test_a_passing_report_completes_the_item_and_a_failing_one_after_validation_is_a_regression(
+    backend, bot, slack, fake_slack
+):
+    item_id = watched_item(slack)
+
+    status, answer = post(bot, report("passed"))
+    assert status == 202, answer
+    assert answer["completed"] == [item_id] and answer["ticked"] == 1
+    done = item(bot, item_id)
+    assert done.status == "completed"
+    assert done.criteria[0]["done"] is True and done.criteria[0]["test"] == TEST
+    proof = [e for e in done.evidence if e["kind"] == "test"]
+    assert proof[-1]["ref"] == TEST and proof[-1]["run_url"] == RUN_1 and proof[-1]["commit"] == SHA_1
+    assert "passed in CI" in proof[-1]["note"]
+    timeline = " | ".join(e.summary for e in events(bot, item_id))
+    assert "passed in CI" in timeline and RUN_1 in timeline
+
+    settle(bot)
+    # One DM "ready to validate" to each validator candidate (the reporter, the admin), none to the owner.
+    assert len(dms(fake_slack, "UALICE", "ready to validate")) == 1
+    assert len(dms(fake_slack, "UADMIN", "ready to validate")) == 1
+    assert dms(fake_slack, "UBOB", "ready to validate") == []
+    assert TEST in json.dumps(dms(fake_slack, "UALICE", "ready to validate"))
+
+    # The owner may still not validate it (four eyes); Alice does.
+    assert "You own" in json.dumps(validate_as(slack, item_id, "UBOB").json())
+    assert validate_as(slack, item_id, "UALICE").json() is None
+    assert item(bot, item_id).status == "validated"
+
+    status, answer = post(bot, report("failed", run_url=RUN_2, commit=SHA_2))
+    assert status == 202, answer
+    assert answer["regressed"] == [item_id]
+    back = item(bot, item_id)
+    assert back.status == "in_progress"
+    assert back.criteria[0]["done"] is False
+    timeline = [e.summary for e in events(bot, item_id)]
+    assert any(
+        s.startswith(f"Regression: `{TEST}` failed at {SHA_2[:12]}") and RUN_2 in s for s in timeline
+    ), timeline
+
+    settle(bot)
+    assert len(dms(fake_slack, "UBOB", "Regression")) == 1
+    posts = [p for p in fake_slack.posts(INCIDENT_CHANNEL) if "Regression" in json.dumps(p)]
+    assert len(posts) == 1
+    buttons = _buttons(posts[0])
+    assert Action.ITEM_COMPLETE.value in buttons and Action.ITEM_NOTE.value in buttons
+
+    with bot.uow() as session:
+        assert [r.item_id for r in evidence_store.recurrences_of(session, item_id=item_id)] == [item_id]
+
+    result = bot.run_job("weekly-report", at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert result.outbox_ids
+    settle(bot)
+    weekly = [p for p in fake_slack.posts(INCIDENT_CHANNEL) if "Weekly Remediation Report" in json.dumps(p)]
+    shown = json.dumps(weekly)
+    assert "Recurrence: 1 item recurred this week" in shown
+    assert "100% of 1 validated (target < 5%)" in shown
+    assert "Issue recurrence rate: 100%" in shown  # an area for improvement
+
+
+def _buttons(post_args: dict[str, Any]) -> list[str]:
+    blocks = post_args.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return [el.get("action_id") for b in blocks if b.get("type") == "actions" for el in b.get("elements", [])]
+
+
+def test_a_trailer_names_the_items_of_a_report_without_items(bot, slack, fake_slack):
+    plain = create(slack, '"Retry the webhook" --priority P2', user="UALICE")
+    watched = watched_item(slack, prevention=False)
+    message = (
+        f"Retry webhooks\n\nLonger text naming P2-20261123-999.\n\nRemediates: {plain}\n"
+        f"Remediates: {watched}\n"
+    )
+    status, answer = post(bot, report("passed", message=message))
+    assert status == 202, answer
+    assert set(answer["items"]) == {plain, watched}
+    assert answer["unknown_items"] == []
+    commit = [e for e in item(bot, plain).evidence if e["kind"] == "commit"]
+    assert commit and commit[0]["ref"] == SHA_1 and commit[0]["run_url"] == RUN_1
+    # Without a prevention measure the item is not Completed, but its criterion is ticked.
+    ticked = item(bot, watched)
+    assert ticked.status == "in_progress" and ticked.criteria[0]["done"] is True
+
+
+def test_forged_stale_hostile_and_oversized_reports_change_nothing(bot, slack, fake_slack):
+    item_id = watched_item(slack)
+    settle(bot)
+    before = domain_snapshot(bot)
+    body = report("passed")
+    assert post(bot, body, secret="another-secret-of-some-length")[0] == 401
+    assert post(bot, body, signature="v0=" + "0" * 64)[0] == 401
+    assert post(bot, body, ts=int(time.time()) - 600)[0] == 401
+    xxe = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<testsuite><testcase classname="tests.test_boot" name="test_start">&x;</testcase></testsuite>'
+    )
+    status, answer = post(bot, report(junit=xxe))
+    assert status == 400 and "refused" in answer["error"], answer
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        '<testsuite><testcase classname="tests.test_boot" name="test_start">&lol2;</testcase></testsuite>'
+    )
+    assert post(bot, report(junit=bomb))[0] == 400
+    big = report("passed", message="x" * (6 * 1024 * 1024))
+    assert post(bot, big)[0] == 413
+    assert post(bot, b"not json")[0] == 400
+    assert post(bot, json.dumps({"commit": SHA_1, "run_url": RUN_1}).encode())[0] == 400
+    assert domain_snapshot(bot) == before
+    assert item(bot, item_id).status == "in_progress"
+
+
+def test_the_same_report_twice_changes_things_once(bot, slack, fake_slack):
+    item_id = watched_item(slack)
+    body = report("passed")
+    assert post(bot, body)[0] == 202
+    settle(bot)
+    once = domain_snapshot(bot)
+    again = post(bot, body, ts=int(time.time()) - 1)  # signed afresh: a new signature
+    assert again == (200, {"ok": True, "duplicate": True})
+    # The same run and commit with another body (a retried job re-sending its results) is the same report.
+    assert post(bot, report("passed", message="retried"))[0] == 200
+    assert domain_snapshot(bot) == once
+    assert len(dms(fake_slack, "UALICE", "ready to validate")) == 1
+    assert item(bot, item_id).status == "completed"
+
+
+def test_a_failing_test_of_an_open_item_is_evidence_only(bot, slack, fake_slack):
+    item_id = watched_item(slack)
+    status, answer = post(bot, report("failed"))
+    assert status == 202 and answer["regressed"] == [] and answer["failures"] == 1
+    now = item(bot, item_id)
+    assert now.status == "in_progress" and now.criteria[0]["done"] is False
+    failed = [e for e in now.evidence if e["kind"] == "test"]
+    assert failed[-1]["note"].startswith("failed in CI") and failed[-1]["run_url"] == RUN_1
+    settle(bot)
+    assert dms(fake_slack, "UBOB", "Regression") == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"ci_webhook_secret": CI_SECRET, "ci_auto_validate": "P3"}])
+def test_ci_validates_the_priorities_it_is_allowed_to_and_says_so(bot, slack, fake_slack):
+    low = watched_item(slack, priority="P3")
+    high = watched_item(slack, priority="P1")
+    status, answer = post(bot, report("passed"))
+    assert status == 202, answer
+    assert answer["validated"] == [low] and set(answer["completed"]) == {low, high}
+    assert item(bot, low).status == "validated" and item(bot, high).status == "completed"
+    assert any("Validated by CI" in e.summary for e in events(bot, low))
+    result = bot.run_job("weekly-report", at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert result.outbox_ids
+    settle(bot)
+    assert "Validated by CI this week: 1" in json.dumps(fake_slack.posts(INCIDENT_CHANNEL))
+
+
+def test_a_test_named_as_evidence_is_watched_too(bot, slack, fake_slack):
+    item_id = create(slack, f'"Flaky login" --priority P2 --owner {BOB}', user="UALICE")
+    run(slack, f"evidence {item_id} test tests/test_login.py::TestLogin::test_ok", user="UBOB")
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    run(slack, f"track {item_id} --status completed", user="UBOB")
+    body = report(
+        "failed", junit=junit("failed", test="test_ok[chrome]", classname="tests.test_login.TestLogin")
+    )
+    status, answer = post(bot, body)
+    assert status == 202 and answer["regressed"] == [item_id], answer
+    assert item(bot, item_id).status == "in_progress"
+
+
+# --- remediate ci report --------------------------------------------------------------------------
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CI_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "ci", "report", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_cli_reports_to_the_running_bot_and_says_when_it_is_refused(bot, slack, fake_slack, tmp_path):
+    item_id = watched_item(slack)
+    results = tmp_path / "results.xml"
+    results.write_text(junit("passed"))
+    message = tmp_path / "message.txt"
+    message.write_text(f"Fix startup\n\nRemediates: {item_id}\n")
+    args = [str(results), "--commit", SHA_1, "--run-url", RUN_1, "--message-file", str(message)]
+    done = _cli([*args, "--url", bot.url], {"CI_WEBHOOK_SECRET": CI_SECRET})
+    assert done.returncode == 0, done.stderr
+    assert f"completed {item_id}" in done.stdout
+    assert item(bot, item_id).status == "completed"
+    again = _cli([*args, "--url", bot.url], {"CI_WEBHOOK_SECRET": CI_SECRET})
+    assert again.returncode == 0 and "taken before" in again.stdout
+
+    forged = _cli([*args, "--run-url", RUN_2, "--url", bot.url], {"CI_WEBHOOK_SECRET": "x" * 32})
+    assert forged.returncode == 1 and "refused the report (401)" in forged.stderr
+    results.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+    )
+    hostile = _cli([*args, "--run-url", RUN_2, "--url", bot.url], {"CI_WEBHOOK_SECRET": CI_SECRET})
+    assert hostile.returncode == 1 and "refused" in hostile.stderr
+    unsigned = _cli([*args, "--url", bot.url], {})
+    assert unsigned.returncode == 2 and "CI_WEBHOOK_SECRET" in unsigned.stderr
+
+
+def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_path, database_url):
+    item_id = watched_item(slack)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"id": TEST, "outcome": "passed"}]))
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "INCIDENT_CHANNEL": INCIDENT_CHANNEL,
+        "DATABASE_URL": database_url,
+        "ADMIN_USERS": "UADMIN",
+        "QUIET_HOURS": "off",
+    }
+    args = [
+        str(results),
+        "--commit",
+        SHA_1,
+        "--run-url",
+        RUN_1,
+        "--item",
+        item_id,
+        "--repository",
+        "acme/app",
+    ]
+    done = _cli(args, env)
+    assert done.returncode == 0, done.stderr
+    assert f"completed {item_id}" in done.stdout
+    assert item(bot, item_id).status == "completed"
+    # Queued in the database: the running bot's sender delivers the DM.
+    bot.clock.set(datetime.now(UTC))  # the CLI ran on the real clock: the bot catches up with it
+    settle(bot)
+    assert len(dms(fake_slack, "UALICE", "ready to validate")) == 1
+    # The same report again, by the hook this time: one effect.
+    assert post(bot, report("passed"))[0] == 200
+    assert _cli(args, env).stdout.startswith("this report was taken before")
