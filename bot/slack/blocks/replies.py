@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks.format import escape, truncate
+from bot.slack.blocks.kit import context, header, modal, section
+
+__all__ = ["code_safe", "context", "error", "help_overview", "help_topic", "notice_modal", "section"]
 
 
 def code_safe(text: str) -> str:
     """User text shown inside backticks: escaped, backticks removed, bounded."""
     return escape(truncate(text.replace("`", "'"), 80))
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
 
 
 def error(
@@ -40,7 +35,7 @@ def help_overview(
     blocks: list[dict[str, Any]] = []
     if error:
         blocks.append(section(f":warning: {error}"))
-    blocks.append({"type": "header", "text": {"type": "plain_text", "text": truncate(title, 150)}})
+    blocks.append(header(title))
     # Several entries per section keep long command lists well inside the 50-block limit.
     chunk: list[str] = []
     for name, summary, usage in entries:
@@ -66,9 +61,4 @@ def help_topic(
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
     """A modal that only says something (mrkdwn `text`), for surfaces with no other way to answer."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": truncate(title, 24)},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(text)],
-    }
+    return modal(title=title, close="Close", blocks=[section(text)])
