@@ -7,7 +7,6 @@ escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,36 +24,10 @@ from bot.core.incidents.rules import (
 from bot.core.mrkdwn import date, escape, truncate, user, users
 from bot.core.records import IncidentRecord, ItemRecord
 from bot.core.timing.durations import format_duration
+from bot.slack.blocks.kit import actions, button, context, fields, header, section
 from bot.slack.ids import Action
 
 Blocks = list[dict[str, Any]]
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def _fields(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "fields": [{"type": "mrkdwn", "text": truncate(f"*{k}*\n{v}", 2000)} for k, v in pairs[:10]],
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def status_label(status: str) -> str:
@@ -116,11 +89,8 @@ def card(inc: IncidentRecord, clocks: IncidentClocks) -> tuple[str, Blocks]:
         acked = "_not yet_"
     affected = f"{inc.users_affected:,}" if inc.users_affected is not None else "—"
     blocks: Blocks = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": truncate(f"{inc.id} · {inc.severity} · {inc.title}", 150)},
-        },
-        _fields(
+        header(f"{inc.id} · {inc.severity} · {inc.title}"),
+        fields(
             [
                 ("Severity", sev.label),
                 ("Status", status_label(inc.status)),
@@ -134,17 +104,17 @@ def card(inc: IncidentRecord, clocks: IncidentClocks) -> tuple[str, Blocks]:
         ),
     ]
     if inc.channel_id:
-        blocks.append(_context(f"Incident channel: <#{inc.channel_id}>"))
+        blocks.append(context(f"Incident channel: <#{inc.channel_id}>"))
     clock_line = clocks_text(inc, clocks)
     if clock_line:
-        blocks.append(_context(clock_line))
+        blocks.append(context(clock_line))
     if inc.status in ACTIVE_STATUSES:
         buttons = []
         if inc.acknowledged_at is None:
-            buttons.append(_button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary"))
-        buttons.append(_button("Post update", Action.INCIDENT_UPDATE, inc.id))
-        buttons.append(_button("Resolve", Action.INCIDENT_RESOLVE, inc.id, "danger"))
-        blocks.append({"type": "actions", "block_id": f"incident-card:{inc.id}", "elements": buttons})
+            buttons.append(button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary"))
+        buttons.append(button("Post update", Action.INCIDENT_UPDATE, inc.id))
+        buttons.append(button("Resolve", Action.INCIDENT_RESOLVE, inc.id, "danger"))
+        blocks.append(actions(buttons, block_id=f"incident-card:{inc.id}"))
     text = (
         f":rotating_light: {inc.id} ({inc.severity}, {status_label(inc.status)}): {escape(inc.title)} — "
         f"commander {user(inc.commander_id)}"
@@ -172,10 +142,10 @@ def status_update(
         f"*Next Update:* {next_update}",
     ]
     quoted = "\n".join("> " + line for line in escape(truncate(note, 2000)).splitlines() if line.strip())
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     if quoted:
-        blocks.append(_section(quoted))
-    blocks.append(_context(f"Posted by {user(actor_id)} · {escape(inc.title)}"))
+        blocks.append(section(quoted))
+    blocks.append(context(f"Posted by {user(actor_id)} · {escape(inc.title)}"))
     text = (
         f"INCIDENT UPDATE [{inc.severity}] {inc.id} Status: {status_label(inc.status)} — "
         f"{escape(truncate(note, 300))}"
@@ -204,13 +174,12 @@ def page(
         f"{ref_line(inc)} · status {status_label(inc.status)}"
     )
     blocks = [
-        _section(head),
-        _section(body),
-        {
-            "type": "actions",
-            "block_id": f"incident-page:{inc.id}",
-            "elements": [_button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary")],
-        },
+        section(head),
+        section(body),
+        actions(
+            [button("Acknowledge", Action.INCIDENT_ACK, inc.id, "primary")],
+            block_id=f"incident-page:{inc.id}",
+        ),
     ]
     text = (
         f"Page: {inc.id} ({inc.severity}) not acknowledged after {age_text(inc, now)}; "
@@ -233,7 +202,7 @@ def escalation(
         f"Level {level} escalation: {inc.id} ({inc.severity}) unresolved after {age_text(inc, now)}; "
         f"{expected}."
     )
-    return text, [_section(head), _section(body)]
+    return text, [section(head), section(body)]
 
 
 def nudge(inc: IncidentRecord, *, now: datetime, clocks: IncidentClocks) -> tuple[str, Blocks]:
@@ -248,13 +217,9 @@ def nudge(inc: IncidentRecord, *, now: datetime, clocks: IncidentClocks) -> tupl
         f'`/incident update {inc.id} <status> "what changed"`.'
     )
     blocks = [
-        _section(head),
-        _context(body),
-        {
-            "type": "actions",
-            "block_id": f"incident-nudge:{inc.id}",
-            "elements": [_button("Post update", Action.INCIDENT_UPDATE, inc.id)],
-        },
+        section(head),
+        context(body),
+        actions([button("Post update", Action.INCIDENT_UPDATE, inc.id)], block_id=f"incident-nudge:{inc.id}"),
     ]
     text = (
         f"Status update overdue for {inc.id} ({inc.severity}, open {age_text(inc, now)}); post an update now."
@@ -273,7 +238,7 @@ def closed(inc: IncidentRecord, *, actor_id: str | None, waived: bool = False) -
         f":white_check_mark: *{inc.id}* ({inc.severity}) closed{by} {date(inc.closed_at)}.{waiver}\n"
         f"Post-mortem draft: `/incident postmortem {inc.id}`"
     )
-    return text, [_section(body)]
+    return text, [section(body)]
 
 
 def held(inc: IncidentRecord, *, now: datetime) -> tuple[str, Blocks]:
@@ -283,12 +248,12 @@ def held(inc: IncidentRecord, *, now: datetime) -> tuple[str, Blocks]:
         f"{user(inc.commander_id)}: add a preventative action item from `/incident postmortem {inc.id}`, "
         "or record a waiver."
     )
-    return f"{inc.id} is held open: it needs a preventative action item or a waiver.", [_section(body)]
+    return f"{inc.id} is held open: it needs a preventative action item or a waiver.", [section(body)]
 
 
 def note(text: str) -> tuple[str, Blocks]:
     """A one-line thread note (fallback text and a section)."""
-    return text, [_section(text)]
+    return text, [section(text)]
 
 
 def item_line(item: ItemRecord) -> str:
@@ -299,7 +264,7 @@ def item_line(item: ItemRecord) -> str:
 def action_item_added(inc: IncidentRecord, item: ItemRecord, *, actor_id: str) -> tuple[str, Blocks]:
     text = f"Action item {item.id} added to {inc.id}: {escape(item.title)}"
     body = f":memo: {user(actor_id)} added an action item to *{inc.id}*: {item_line(item)}"
-    return text, [_section(body)]
+    return text, [section(body)]
 
 
 def postmortem(inc: IncidentRecord, *, record: Record, now: datetime) -> tuple[str, Blocks]:
@@ -326,12 +291,9 @@ def postmortem(inc: IncidentRecord, *, record: Record, now: datetime) -> tuple[s
     lines = [f"• {date(at) if at else '—'} — {what}" for at, what in timeline]
     items = [item_line_from_record(i) for i in record.items] or ["_None yet: add them with the button._"]
     blocks: Blocks = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": truncate(f"Post-mortem draft: {inc.id}", 150)},
-        },
-        _section(f"*{escape(inc.title)}*"),
-        _fields(
+        header(f"Post-mortem draft: {inc.id}"),
+        section(f"*{escape(inc.title)}*"),
+        fields(
             [
                 ("Severity", SEVERITY[inc.severity].label),
                 ("Duration", took(m.duration) + ("" if inc.resolved_at else " so far")),
@@ -342,14 +304,13 @@ def postmortem(inc: IncidentRecord, *, record: Record, now: datetime) -> tuple[s
                 ("Impact", escape(truncate(inc.impact, 1500)) or "—"),
             ]
         ),
-        _section("*Timeline*\n" + "\n".join(lines)),
-        _section("*Action items*\n" + "\n".join(items[:20])),
-        {
-            "type": "actions",
-            "block_id": f"incident-postmortem:{inc.id}",
-            "elements": [_button("Add action item", Action.INCIDENT_ADD_ACTION_ITEM, inc.id, "primary")],
-        },
-        _context("The full draft, in the post-mortem template, is the file in this thread."),
+        section("*Timeline*\n" + "\n".join(lines)),
+        section("*Action items*\n" + "\n".join(items[:20])),
+        actions(
+            [button("Add action item", Action.INCIDENT_ADD_ACTION_ITEM, inc.id, "primary")],
+            block_id=f"incident-postmortem:{inc.id}",
+        ),
+        context("The full draft, in the post-mortem template, is the file in this thread."),
     ]
     text = f"Post-mortem draft for {inc.id}: {escape(inc.title)}"
     return text, blocks
