@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -191,27 +192,27 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
     settings = deps.settings
     clocks = clocks_for(settings)
     queued: list[int] = []
+
+    def say_once(
+        session: Session, inc: Incident, key: str, message: tuple[str, list[dict]], **entry: Any
+    ) -> list[int]:
+        """`message` in the incident's thread and an entry on its timeline, once per `key`."""
+        if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id[:64]):
+            return []
+        ids = post_in_thread(session, now=now, settings=settings, inc=inc, message=message, dedupe_key=key)
+        on_timeline(session, inc.id, now=now, actor_id=None, **entry)
+        return ids
+
     with deps.uow() as session:
         for inc in store.update_overdue(session, now=now):
             interval = rules.missed_update_interval(inc, now, clocks)
             if interval is None:
                 continue
-            key = f"incident-nudge:{inc.id}:{interval.isoformat()}"
-            if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id[:64]):
-                continue
-            queued += post_in_thread(
+            queued += say_once(
                 session,
-                now=now,
-                settings=settings,
-                inc=inc,
-                message=deps.render.incidents.nudge(IncidentRecord.of(inc), now=now, clocks=clocks),
-                dedupe_key=key,
-            )
-            on_timeline(
-                session,
-                inc.id,
-                now=now,
-                actor_id=None,
+                inc,
+                f"incident-nudge:{inc.id}:{interval.isoformat()}",
+                deps.render.incidents.nudge(IncidentRecord.of(inc), now=now, clocks=clocks),
                 kind="nudged",
                 summary="Status update overdue; commander nudged",
                 data={"due": inc.next_update_due.isoformat() if inc.next_update_due else None},
@@ -223,22 +224,12 @@ def sweep_incident_reminders(deps: Deps, now: datetime) -> list[int]:
                 )
                 continue
             assert inc.monitoring_until is not None
-            key = f"incident-held:{inc.id}:{inc.monitoring_until.isoformat()}"
-            if queries.try_claim(session, key=key, now=now, owner=deps.worker_id[:64]):
-                queued += post_in_thread(
-                    session,
-                    now=now,
-                    settings=settings,
-                    inc=inc,
-                    message=deps.render.incidents.held(IncidentRecord.of(inc), now=now),
-                    dedupe_key=key,
-                )
-                on_timeline(
-                    session,
-                    inc.id,
-                    now=now,
-                    actor_id=None,
-                    kind="close-out-held",
-                    summary="Monitoring ended; held open: no preventative action item or waiver yet",
-                )
+            queued += say_once(
+                session,
+                inc,
+                f"incident-held:{inc.id}:{inc.monitoring_until.isoformat()}",
+                deps.render.incidents.held(IncidentRecord.of(inc), now=now),
+                kind="close-out-held",
+                summary="Monitoring ended; held open: no preventative action item or waiver yet",
+            )
     return queued

@@ -13,6 +13,7 @@ claimed and changes nothing, so a double submit never declares two incidents or 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +86,31 @@ def _repeat(deps: Deps, request_key: str) -> Outcome:
     if inc is None:  # the claim's owner is always an incident id; be explicit if that ever breaks
         raise UserError("That form was already submitted.")
     return Outcome(inc, False)
+
+
+def _once(
+    deps: Deps,
+    *,
+    incident_id: str,
+    request_key: str | None,
+    now: datetime,
+    change: Callable[[Session, Incident], None],
+) -> Outcome:
+    """Apply `change` to the incident, locked and not closed (it refuses by raising UserError), in one
+    unit of work that claims `request_key`: a repeated request, or one that lost the race for its key,
+    changes nothing and returns the incident as the first one left it."""
+    try:
+        with deps.uow() as session:
+            if _claimed(session, request_key) is not None:
+                return Outcome(require(session, incident_id), False)
+            inc = require(session, incident_id, lock=True)
+            refuse_closed(inc)
+            change(session, inc)
+            _claim(session, request_key, now=now, owner=inc.id)
+    except _LostRace:
+        assert request_key is not None
+        return _repeat(deps, request_key)
+    return Outcome(inc, True)
 
 
 # --- declare -------------------------------------------------------------------------------------------
@@ -296,47 +322,40 @@ def post_update(
         )
     settings, now = deps.settings, deps.now()
     clocks = clocks_for(settings)
-    try:
-        with deps.uow() as session:
-            if _claimed(session, request_key) is not None:
-                return Outcome(require(session, incident_id), False)
-            inc = require(session, incident_id, lock=True)
-            refuse_closed(inc)
-            _claim(session, request_key, now=now, owner=inc.id)
-            previous, reopened = inc.status, inc.status == rules.RESOLVED
-            inc.status = status
-            if status in rules.MITIGATED_STATUSES and inc.mitigated_at is None:
-                inc.mitigated_at = now
-            if reopened:
-                inc.resolved_at = inc.monitoring_until = None
-            if impact is not None:
-                inc.impact = impact
-            if eta is not None:
-                inc.eta = truncate(eta.strip(), 200) or None
-            inc.last_update_at = inc.updated_at = now
-            inc.next_update_due = clocks.next_update(inc.severity, now, next_in)
-            if actor_id not in inc.responders:
-                inc.responders = [*inc.responders, actor_id]
-            verb = "Reopened" if reopened else "Update"
-            announce_change(
-                session,
-                now=now,
-                settings=settings,
-                inc=inc,
-                render=deps.render.incidents,
-                actor_id=actor_id,
-                kind="reopened" if reopened else "status-update",
-                summary=f"{verb}: {previous.capitalize()} → {status.capitalize()}: {escape(note)}",
-                data={"from": previous, "to": status, "note": note, "eta": inc.eta},
-                message=deps.render.incidents.status_update(
-                    IncidentRecord.of(inc), actor_id=actor_id, note=note, reopened=reopened
-                ),
-                dedupe_key=f"{request_key}:update" if request_key else None,
-            )
-    except _LostRace:
-        assert request_key is not None
-        return _repeat(deps, request_key)
-    return Outcome(inc, True)
+
+    def update(session: Session, inc: Incident) -> None:
+        previous, reopened = inc.status, inc.status == rules.RESOLVED
+        inc.status = status
+        if status in rules.MITIGATED_STATUSES and inc.mitigated_at is None:
+            inc.mitigated_at = now
+        if reopened:
+            inc.resolved_at = inc.monitoring_until = None
+        if impact is not None:
+            inc.impact = impact
+        if eta is not None:
+            inc.eta = truncate(eta.strip(), 200) or None
+        inc.last_update_at = inc.updated_at = now
+        inc.next_update_due = clocks.next_update(inc.severity, now, next_in)
+        if actor_id not in inc.responders:
+            inc.responders = [*inc.responders, actor_id]
+        verb = "Reopened" if reopened else "Update"
+        announce_change(
+            session,
+            now=now,
+            settings=settings,
+            inc=inc,
+            render=deps.render.incidents,
+            actor_id=actor_id,
+            kind="reopened" if reopened else "status-update",
+            summary=f"{verb}: {previous.capitalize()} → {status.capitalize()}: {escape(note)}",
+            data={"from": previous, "to": status, "note": note, "eta": inc.eta},
+            message=deps.render.incidents.status_update(
+                IncidentRecord.of(inc), actor_id=actor_id, note=note, reopened=reopened
+            ),
+            dedupe_key=f"{request_key}:update" if request_key else None,
+        )
+
+    return _once(deps, incident_id=incident_id, request_key=request_key, now=now, change=update)
 
 
 def resolve(
@@ -348,41 +367,34 @@ def resolve(
         raise UserError("Say what resolved it (the root cause and the fix).")
     settings, now = deps.settings, deps.now()
     clocks = clocks_for(settings)
-    try:
-        with deps.uow() as session:
-            if _claimed(session, request_key) is not None:
-                return Outcome(require(session, incident_id), False)
-            inc = require(session, incident_id, lock=True)
-            refuse_closed(inc)
-            if inc.status == rules.RESOLVED:
-                raise UserError(f"{inc.id} was already resolved {date(inc.resolved_at)}.")
-            _claim(session, request_key, now=now, owner=inc.id)
-            previous = inc.status
-            inc.status = rules.RESOLVED
-            inc.resolved_at = inc.last_update_at = inc.updated_at = now
-            inc.mitigated_at = inc.mitigated_at or now
-            inc.resolution_summary = summary
-            inc.monitoring_until = now + clocks.monitoring_for(inc.severity)
-            inc.next_update_due = None
-            announce_change(
-                session,
-                now=now,
-                settings=settings,
-                inc=inc,
-                render=deps.render.incidents,
-                actor_id=actor_id,
-                kind="resolved",
-                summary=f"Resolved ({previous.capitalize()} → Resolved): {escape(summary)}",
-                data={"from": previous, "summary": summary},
-                message=deps.render.incidents.status_update(
-                    IncidentRecord.of(inc), actor_id=actor_id, note=summary
-                ),
-                dedupe_key=f"{request_key}:resolve" if request_key else None,
-            )
-    except _LostRace:
-        assert request_key is not None
-        return _repeat(deps, request_key)
-    return Outcome(inc, True)
+
+    def resolve_it(session: Session, inc: Incident) -> None:
+        if inc.status == rules.RESOLVED:
+            raise UserError(f"{inc.id} was already resolved {date(inc.resolved_at)}.")
+        previous = inc.status
+        inc.status = rules.RESOLVED
+        inc.resolved_at = inc.last_update_at = inc.updated_at = now
+        inc.mitigated_at = inc.mitigated_at or now
+        inc.resolution_summary = summary
+        inc.monitoring_until = now + clocks.monitoring_for(inc.severity)
+        inc.next_update_due = None
+        announce_change(
+            session,
+            now=now,
+            settings=settings,
+            inc=inc,
+            render=deps.render.incidents,
+            actor_id=actor_id,
+            kind="resolved",
+            summary=f"Resolved ({previous.capitalize()} → Resolved): {escape(summary)}",
+            data={"from": previous, "summary": summary},
+            message=deps.render.incidents.status_update(
+                IncidentRecord.of(inc), actor_id=actor_id, note=summary
+            ),
+            dedupe_key=f"{request_key}:resolve" if request_key else None,
+        )
+
+    return _once(deps, incident_id=incident_id, request_key=request_key, now=now, change=resolve_it)
 
 
 def reopen(
