@@ -23,7 +23,7 @@ def new_criteria(values: Iterable[str], *, existing: Sequence[str] = ()) -> list
             if not text:
                 raise UserError('Write the criterion before `--test`, e.g. "Startup completes" --test …')
             try:
-                tests[text.lower()] = check_ref(ref)
+                tests.setdefault(text.lower(), check_ref(ref))  # the first of two alike is kept
             except ValueError as exc:
                 raise UserError(f"--test: {exc}.") from None
         texts.append(text)
