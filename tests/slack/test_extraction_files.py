@@ -66,7 +66,7 @@ def test_a_file_uploaded_in_the_channel_is_extracted_by_the_command_there(bot, s
     confirm(slack, [r.value for r in rows])
     created = items(bot)
     assert {i.source_ref for i in created} == {NAME}
-    assert {(i.priority, i.owner_id) for i in created} == {("P0", "UBOB"), ("P1", "UCAROL"), ("P0", "UDAVE")}
+    assert {(i.priority, i.owner_id) for i in created} == {("P0", "UBOB"), ("P2", "UCAROL"), ("P0", "UDAVE")}
     bot.deliver()
     [summary] = [p for p in fake_slack.posts("CGENERAL") if p["text"].startswith("Extracted")]
     in_document_order = sorted(created, key=lambda i: i.id[-3:])

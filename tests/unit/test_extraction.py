@@ -353,7 +353,7 @@ def test_owner_without_a_known_user_warns_only_when_a_user_list_was_given():
         ("- [ ] Remove the blocker on deploys", "P0", "word 'blocker'"),
         ("- [ ] Write up the outage for customers", "P0", "word 'outage'"),
         ("- [ ] Urgent: rotate the key", "P1", "word 'urgent'"),
-        ("- [ ] Investigation: why the cache expired", "P1", "word 'investigation'"),
+        ("- [ ] Investigation: why the cache expired", "P2", "word 'investigation'"),
         ("- [ ] Verify the backups restore", "P1", "word 'verify'"),
         ("- [ ] Refactor the retry helper", "P2", "word 'refactor'"),
         ("- [ ] Clean up old feature flags", "P2", "word 'clean up'"),

@@ -120,7 +120,10 @@ _PRIORITY_WORDS = {
 _WORD_RULES = (
     (re.compile(r"\b(critical|blockers?|outages?)\b(?!-)", re.I), "P0"),
     (re.compile(r"\b(urgent(?:ly)?)\b(?!-)", re.I), "P1"),
-    (re.compile(r"\b(investigat(?:e|es|ed|ion|ing)|verif(?:y|ies|ication))\b(?!-)", re.I), "P1"),
+    # An investigation is a question to answer, not the fix it may lead to: it does not outrank the
+    # document's other work ("Alert us when …" at P2), so it never goes above P2.
+    (re.compile(r"\b(investigat(?:e|es|ed|ion|ing))\b(?!-)", re.I), "P2"),
+    (re.compile(r"\b(verif(?:y|ies|ication))\b(?!-)", re.I), "P1"),
     (re.compile(r"\b(clean[\s-]?up|refactor(?:s|ing)?)\b(?!-)", re.I), "P2"),
     (re.compile(r"\b(documentation|docs?)\b(?!-)|(?:^|:\s*)(document)\b(?!-)", re.I), "P3"),
 )

@@ -2,8 +2,9 @@
 `Extraction`: each draft's owner, due date, priority, kind, systems and evidence, then duplicates out.
 
 Priority, in order: a Priority cell or "Priority:" field, an explicit P0-P3 anywhere in the item's own
-text; then words in the title -- critical/blocker/outage -> P0, urgent -> P1, investigate/verify -> P1,
-cleanup/refactor -> P2, documentation/docs/"Document …" -> P3; then the document's severity; else P2.
+text; then words in the title -- critical/blocker/outage -> P0, urgent -> P1, verify -> P1, investigate ->
+P2 (an investigation never outranks the fixes), cleanup/refactor -> P2, documentation/docs/"Document …"
+-> P3; then the document's severity; else P2.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Draft:
     raw: str = ""  # the text the title was read from (wrapped lines joined)
     description: str = ""  # the full title when `title` had to be shortened
     subtasks: list[str] = field(default_factory=list)  # nested sub-tasks, kept as its criteria
+    elsewhere: bool = False  # a promise in the prose of a section of unknown purpose
+    listed: bool = False  # found in an action section
 
 
 @dataclass
