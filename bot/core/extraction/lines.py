@@ -58,6 +58,8 @@ LEGEND_LINE = re.compile(
     r"required|optional|blocker|best\s+effort|highest|lowest)\b)",
     re.I,
 )
+# The next definition of a legend already begun: "P2 - Stretch goals …" after "P1 - Important for …".
+LEVEL_DEFINITION = re.compile(r"^(?:[Pp][0-4]|[Ss]ev\s?-?[0-4]|S[0-4])\s*[-\u2013\u2014=:]\s+[A-Z]")
 # Where a wrapped line goes on with the item above it rather than starting something new.
 CONTINUES = re.compile(r"^[a-z0-9(\[`\"'\u201c_*&+/\u2013\u2014-]")
 SENTENCE_KINDS = (K.ACTION, K.PREVENTION, K.UNKNOWN)

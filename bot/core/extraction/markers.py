@@ -31,16 +31,23 @@ _LEADING = re.compile(
     r"^\s*(?:\*\*|__)?\[?\s*(?:done|completed|fixed)\s*\]?(?:\*\*|__)?\s*(?:[:\u2013\u2014-]\s*|\]\s*)(?=\S)",
     re.I,
 )
+# Participles that say the work is planned, not done: "Has been scheduled as part of our effort …".
+_PLANNED = (
+    r"(?:scheduled|planned|prioriti[sz]ed|proposed|requested|suggested|identified|discussed|agreed|"
+    r"filed|opened|raised|logged|created\s+(?:for|to)|added\s+to\s+(?:the\s+|our\s+)?(?:backlog|roadmap))\b"
+)
 # A follow-up already carried out, written in the past tense: "We have moved …", "We've added …",
 # "Added a CI check …", "The alert has been added".
 _PAST = re.compile(
-    r"^(?:we\s*(?:have|'ve|\u2019ve)\s+(?:already\s+|now\s+|also\s+)?(?!to\b|no\b|not\b|yet\b|a\b|an\b|the\b)"
+    r"^(?:we\s*(?:have|'ve|\u2019ve)\s+(?:already\s+|now\s+|also\s+)?"
+    r"(?!to\b|no\b|not\b|yet\b|a\b|an\b|the\b|" + _PLANNED + r")"
     r"[a-z]+(?:ed|en|wn|lt|ut|et|ote|ade|ound|un)\b"
-    r"|we\s+(?:already\s+|also\s+|then\s+)?(?!need)[a-z]{3,}ed\b"
+    r"|we\s+(?:already\s+|also\s+|then\s+)?(?!need|" + _PLANNED + r")[a-z]{3,}ed\b"
     r"|(?:added|fixed|deployed|enabled|disabled|moved|increased|reduced|reverted|removed|updated|"
     r"migrated|implemented|introduced|created|raised|lowered|upgraded|patched|rotated|replaced|shipped|"
     r"merged|completed|rolled\s+back|restored|revoked|published|configured|documented|rewrote|wrote)\s"
-    r"|.{3,80}?\s(?:has|have)\s+(?:now\s+|already\s+)?been\s+[a-z]+(?:ed|en|wn|lt|ut|et)\b)",
+    r"|.{3,80}?\s(?:has|have)\s+(?:now\s+|already\s+)?been\s+"
+    r"(?!" + _PLANNED + r")[a-z]+(?:ed|en|wn|lt|ut|et)\b)",
     re.I,
 )
 # A table cell that only says the work is done, perhaps after its ticket: "Done", "SRCH-3310 DONE",

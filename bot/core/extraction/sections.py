@@ -61,7 +61,9 @@ _ACTION = re.compile(
     r"|\bdeliverables\b|\bwork\s+items\b|\bopen\s+items\b|\bcountermeasures?\b|\bmitigations?\s+plan\b"
     r"|\bwhat\s+we(?:'re|\u2019re|\s+are|\s+will\s+be|'ll|\s+will)?\s+(?:doing|changing|fixing|improving|do|change)\b"
     r"|\bchanges\s+we(?:'re|\u2019re|\s+are|\s+will\s+be)?\s+making\b|\bwhat(?:'s|\u2019s|\s+is|\s+comes)\s+next\b"
-    r"|^improv(?:e|ing|ements?)\b|^(?:going|moving|looking)\s+forward\b|\bfuture\s+work\b|\bimprovements?\s+plan\b"
+    r"|^improv(?:e|ing|ements?)\b|^(?:going|moving|looking)\s+forward\b|\bimprovements?\s+plan\b"
+    r"|\bfuture\s+(?:work|measures|plans?|improvements|changes|steps)\b"
+    r"|\blong(?:er)?[\s-]?term\s+(?:changes|fixes|improvements|measures|plans?|work|solutions?)\b"
 )
 _NARRATIVE = re.compile(
     r"\b(?:summary|overview|background|context|impact|symptoms?|lessons?|learned|what\s+went|"

@@ -30,7 +30,7 @@ _LEAD_IN = re.compile(
 _ADVERB = r"(?:(?:also|now|then|additionally|immediately|further|soon|urgently|actively|currently)\s+)?"
 # "we will <verb>" / "we'll <verb>" -- and the same with need/plan/intend/are going to.
 _WE_WILL = re.compile(
-    r"^we\s*(?:will|'ll|\u2019ll|shall)\s+" + _ADVERB + r"(?P<verb>[a-z]+)\b"
+    r"^we\s*(?:will|'ll|\u2019ll|shall)\s+" + _ADVERB + r"(?:be\s+(?=[a-z]+ing\b))?(?P<verb>[a-z]+)\b"
     r"|^we\s+" + _ADVERB + r"(?:need|plan|intend|are\s+going|'re\s+going|\u2019re\s+going|have\s+decided)"
     r"\s+to\s+" + _ADVERB + r"(?P<verb2>[a-z]+)\b"
     r"|^we\s+(?:also\s+)?(?:will|'ll|\u2019ll)\s+need\s+to\s+(?P<verb3>[a-z]+)\b",
@@ -40,7 +40,9 @@ _WE_WILL = re.compile(
 _WE_ARE = re.compile(r"^we\s*(?:are|'re|\u2019re)\s+" + _ADVERB + r"(?P<verb>[a-z]+ing)\b", re.I)
 # "<subject> will <verb>", the subject a noun phrase (not a pronoun that points back at a sentence).
 _SUBJECT_WILL = re.compile(
-    r"^(?P<subject>(?:[\w`'\u2019\"().,/-]+\s+){0,12}?)(?:will|shall)\s+" + _ADVERB + r"(?P<verb>[a-z]+)\b",
+    r"^(?P<subject>(?:[\w`'\u2019\"().,/-]+\s+){0,12}?)(?:will|shall|(?:intends|plans|aims|is\s+going)\s+to)\s+"
+    + _ADVERB
+    + r"(?P<verb>[a-z]+)\b",
     re.I,
 )
 _PRONOUN_SUBJECT = re.compile(
@@ -70,6 +72,10 @@ _WE_ARE_NOT = {
     "not", "going", "seeing", "doing", "learning", "sharing", "providing", "updating", "keeping",
     "thinking", "watching", "hoping", "trying", "looking", "grateful", "happy", "pleased", "writing",
 }  # fmt: skip
+# "We are looking into disallowing usernames that …": an investigation under way is work to track.
+_LOOKING_INTO = re.compile(r"^looking\s+into\s+(?!it\b|this\b|that\b)\S+\s+\S+\s+\S+", re.I)
+# Where a sentence goes on with a second promise: "…, and we intend to …", "…; the team plans to …".
+_CLAUSE = re.compile(r",\s+and\s+(?=(?:we|the|our)\s)|\s+and\s+(?=we\s)|;\s+", re.I)
 # A vague object ("several changes", "the following steps") makes a sentence an introduction.
 _VAGUE = re.compile(
     r"\b(?:several|a\s+number\s+of|the\s+following|some|a\s+few|many|these|those|various|further)\s+"
@@ -141,12 +147,14 @@ def commitment(sentence: str, *, strict: bool) -> str | None:
     if match:
         name = next(n for n in ("verb", "verb2", "verb3") if match.group(n))
         rest = body[match.start(name) :]
-        if match.group(name).lower() in _META_VERBS or _META_OBJECT.match(rest):
+        verb = match.group(name).lower()
+        if verb in _META_VERBS or verb in _WE_ARE_NOT or _META_OBJECT.match(rest):
             return None
         return _title(rest)  # "We will add an alert" -> "Add an alert"
     match = _WE_ARE.match(body)
     if match:
-        if strict or match.group("verb").lower() in _WE_ARE_NOT:
+        verb = match.group("verb").lower()
+        if strict or (verb in _WE_ARE_NOT and not _LOOKING_INTO.match(body[match.start("verb") :])):
             return None
         return _title(body)
     passive = _PASSIVE.search(body)
@@ -183,7 +191,11 @@ def commitments(paragraph: str, *, strict: bool) -> list[Commitment]:
     """Every sentence of the paragraph that commits to work, in order."""
     out = []
     for sentence in split_sentences(paragraph):
-        title = commitment(sentence.text, strict=strict)
-        if title:
-            out.append(Commitment(sentence.offset, title))
+        clauses = _CLAUSE.split(sentence.text) if len(sentence.text) < 2_000 else [sentence.text]
+        for index, clause in enumerate(clauses):
+            if index and len(clause.split()) < 6:  # "…; we are moving it forward" points back
+                continue
+            title = commitment(clause, strict=strict)
+            if title:
+                out.append(Commitment(sentence.offset, title))
     return out

@@ -85,11 +85,32 @@ def strip_links(text: str) -> str:
     return "".join(parts)
 
 
+# "**Implement priority-classes for critical workloads**: It can happen …": a bold action of four words
+# or more, then its justification. The bold part is the title; the whole text is the description.
+_BOLD_LEAD = re.compile(r"^\s*(\*\*|__)(?P<lead>[^*_\n]{8,200}?)(?P<colon>:?)\1\s*(?P<colon2>:?)\s+(?=\S)")
+# Where a long title's first sentence ends: ". " before a capital, far enough in to be a title.
+_FIRST_SENTENCE = re.compile(r"(?<=[a-z0-9)`'\u2019\"])(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s+[A-Z])")
+
+
+def bold_lead(raw: str) -> str | None:
+    """The leading bold action of a list line ("**Separate node groups per zone**: Will allow …"), or
+    None when the line does not open with one (a one- to three-word bold label is a field or a category)."""
+    match = _BOLD_LEAD.match(raw)
+    if match is None or not (match.group("colon") or match.group("colon2")):
+        return None
+    lead = match.group("lead").strip()
+    return lead if len(lead.split()) >= 4 and not lead.endswith((".", "!", "?")) else None
+
+
 def shorten(title: str, limit: int = TITLE_LIMIT) -> tuple[str, str]:
-    """(title, description): a title longer than `limit` is cut at the last word that fits and ends in
-    "…"; the description is then the full title, else ""."""
+    """(title, description): a title longer than `limit` is cut after its first sentence when that
+    sentence is long enough to be a title on its own, else at the last word that fits, ending in "…";
+    the description is then the full title, else ""."""
     if len(title) <= limit:
         return title, ""
+    sentence = _FIRST_SENTENCE.search(title, 0, limit)
+    if sentence is not None and len(title[: sentence.start()].split()) >= 4:
+        return title[: sentence.start()], title
     cut = title[: limit - 1]
     space = cut.rfind(" ")
     if space >= limit // 2:

@@ -29,7 +29,7 @@ from bot.core.extraction.sections import (
     strongly_narrative,
 )
 from bot.core.extraction.sentences import commitments
-from bot.core.extraction.titles import PLACEHOLDER_TITLE, clean_title, shorten
+from bot.core.extraction.titles import PLACEHOLDER_TITLE, bold_lead, clean_title, shorten
 
 K = SectionKind
 
@@ -59,6 +59,7 @@ class Walker:
         self.found = Findings()
         self.headings: list[HeadingState] = []
         self.label: tuple[str, SectionKind] | None = None  # a heading-like label line under a heading
+        self.in_legend = False  # the list line before was a legend's definition
         self.severity_warned = False
         self.frames: list[Frame] = []
         self.target: Draft | None = None  # where indented continuation lines go
@@ -109,6 +110,11 @@ class Walker:
             elif isinstance(token, TextLine):
                 self.on_text(token)
         self.flush()
+        # A document with an action section keeps its work there: a promise in the prose of a section of
+        # unknown purpose ("We need to add alerts …" in a discussion the action items repeat) is then
+        # narrative.
+        if any(d.listed for d in self.found.drafts):
+            self.found.drafts = [d for d in self.found.drafts if not d.elsewhere]
         return self.found
 
     def title_kind(self, kind: SectionKind, text: str, level: int) -> SectionKind:
@@ -230,7 +236,9 @@ class Walker:
         for found in commitments(strip_markup(text), strict=kind is K.UNKNOWN):
             line = next(n for offset, n in reversed(starts) if offset <= found.offset)
             forced = "preventative" if kind is K.PREVENTION else None
-            self.add_item(line, found.title, kind=forced)
+            draft = self.add_item(line, found.title, kind=forced)
+            if draft is not None:
+                draft.elsewhere = kind is K.UNKNOWN
 
     def on_prose(self, line: int, text: str, kind: SectionKind) -> None:
         if kind in lines.SENTENCE_KINDS:
@@ -270,6 +278,10 @@ class Walker:
         if lesson:
             full = full[lesson.end() :]
         work = kind in (K.ACTION, K.RECOMMENDATION, K.DONE, K.PREVENTION)
+        legend = bool(
+            lines.LEGEND_LINE.match(plain) or (self.in_legend and lines.LEVEL_DEFINITION.match(plain))
+        )
+        self.in_legend = legend
         marked_done = work and (done_in_text(full) or (token.checkbox != " " and past_tense(full)))
         done = token.checkbox == "x" or status == "done" or marked_done
         frame = Frame(token.indent)
@@ -284,7 +296,7 @@ class Walker:
                         self.found.criteria_boxes.append(box)
         elif kind is K.SYSTEMS:
             self.found.systems.extend(fields.split_systems(plain))
-        elif work and token.checkbox is None and status is None and lines.LEGEND_LINE.match(plain):
+        elif work and token.checkbox is None and status is None and legend:
             pass  # "P0 - Critical for reliability": a definition, not work
         elif checked and subtask_of is not None and not subtask_of.done and len(plain.split()) <= 2:
             subtask_of.subtasks.append(self.full_title(full))  # "- [ ] Linux" under a task
@@ -418,13 +430,21 @@ class Walker:
         full = self.full_title(text)
         if not full:
             return None
-        title, description = shorten(full)
+        title, description = self.split_title(text, full)
         draft = Draft(line, self.section(), self.path(), title, [(line, text)], done, kind)
         draft.raw, draft.description = text, description
         lead_id = lines.ITEM_ID_AT_START.match(full)
         if lead_id:
             draft.ids.add(lead_id.group(1))
         return draft
+
+    def split_title(self, raw: str, full: str) -> tuple[str, str]:
+        """(title, description) of an item read from `raw`: a leading bold action is the title."""
+        lead = bold_lead(raw)
+        title = self.full_title(lead) if lead else ""
+        if title and title != full:
+            return shorten(title)[0], full
+        return shorten(full)
 
     def full_title(self, text: str) -> str:
         full = clean_title(text, self.today)
@@ -438,13 +458,14 @@ class Walker:
         draft.raw = f"{draft.raw} {text}"
         full = self.full_title(draft.raw)
         if full:
-            draft.title, draft.description = shorten(full)
+            draft.title, draft.description = self.split_title(draft.raw, full)
         if done_in_text(draft.raw) and self.kind() not in (K.NARRATIVE, K.EVIDENCE):
             draft.done = True
 
     def add_item(self, line: int, text: str, *, done: bool = False, kind: str | None = None) -> Draft | None:
         draft = self.make_draft(line, text, done=done, kind=kind)
         if draft is not None:
+            draft.listed = self.kind() is K.ACTION
             self.found.drafts.append(draft)
         return draft
 
