@@ -75,10 +75,10 @@ def column_roles(header: list[str]) -> dict[str, int]:
     return roles
 
 
-def rows(table: TableBlock, roles: dict[str, int]) -> list[Row]:
-    """Every body row, cells keyed by role (missing cells read as "")."""
+def rows(table: TableBlock, roles: dict[str, int], limit: int | None = None) -> list[Row]:
+    """Every body row (the first `limit` ones), cells keyed by role (missing cells read as "")."""
     out = []
-    for line, cells in table.rows:
+    for line, cells in table.rows[:limit]:
         padded = cells + [""] * len(table.header)
         values = {role: padded[index].strip() for role, index in roles.items()}
         title, status = values.get("title", ""), values.get("status", "")

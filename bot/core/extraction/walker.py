@@ -32,6 +32,9 @@ from bot.core.extraction.sentences import commitments
 from bot.core.extraction.titles import PLACEHOLDER_TITLE, bold_lead, clean_title, shorten
 
 K = SectionKind
+# A document listing more work than this is not a plan anyone reviews in one preview; the cap also bounds
+# the time a 200 KB document takes (the walk and the assembly are linear in the items).
+MAX_ITEMS = 1_000
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Walker:
         self.headings: list[HeadingState] = []
         self.label: tuple[str, SectionKind] | None = None  # a heading-like label line under a heading
         self.in_legend = False  # the list line before was a legend's definition
+        self.capped = False  # MAX_ITEMS were found; the rest of the document is not read for items
         self.severity_warned = False
         self.frames: list[Frame] = []
         self.target: Draft | None = None  # where indented continuation lines go
@@ -392,7 +396,7 @@ class Walker:
                     self.found.notes.append(EvidenceNote(ids, fields.find_evidence(row.cells["evidence"])))
             return
         kind = self.kind()
-        for row in tables.rows(token, roles):
+        for row in tables.rows(token, roles, limit=max(0, MAX_ITEMS - self.count()) + 1):
             forced = fields.kind_value(row.cells.get("kind", ""))
             if kind is K.PREVENTION and forced is None:
                 forced = "preventative"
@@ -427,6 +431,16 @@ class Walker:
     def make_draft(
         self, line: int, text: str, *, done: bool = False, kind: str | None = None
     ) -> Draft | None:
+        if self.count() >= MAX_ITEMS:
+            if not self.capped:
+                self.capped = True
+                self.found.warnings.append(
+                    (
+                        line,
+                        f"the document lists more than {MAX_ITEMS} items; the first {MAX_ITEMS} were read",
+                    )
+                )
+            return None
         full = self.full_title(text)
         if not full:
             return None
@@ -437,6 +451,11 @@ class Walker:
         if lead_id:
             draft.ids.add(lead_id.group(1))
         return draft
+
+    def count(self) -> int:
+        """Items found so far, of every sort."""
+        found = self.found
+        return len(found.drafts) + len(found.prevention_bullets) + len(found.recommendations)
 
     def split_title(self, raw: str, full: str) -> tuple[str, str]:
         """(title, description) of an item read from `raw`: a leading bold action is the title."""
