@@ -252,6 +252,54 @@ class Settings(BaseSettings):
         return frozenset(w for w in self.ci_auto_validate.split(",") if w)
 
     # --- Web dashboard ----------------------------------------------------------------------------------
+    # The public base URL the dashboard is reached at (its pages are under /dashboard there); unset:
+    # PUBLIC_URL; neither: no dashboard (its pages answer 404; `/remediate dashboard` says it is not set up).
+    dashboard_url: str = ""
+    # How long a sign-in lasts, in hours.
+    dashboard_session_hours: float = Field(default=12, gt=0, le=24 * 31)
+    # Who may open it: these users (ids or <@mentions>) and the members of this usergroup; both unset: every
+    # member of the workspace.
+    dashboard_users: str = ""
+    dashboard_usergroup: str | None = None
+    # Business value protected, (hourly revenue x hours saved) - remediation cost: the downtime a validated
+    # fix is credited with avoiding, by priority (e.g. P0=8h,P1=4h), and what one fix costs in dollars.
+    # Hourly revenue is MONTHLY_REVENUE / 730. Unset: the panel says "not configured".
+    dashboard_hours_saved: str = ""
+    dashboard_remediation_cost: float = Field(default=0.0, ge=0)
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _dashboard_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
+            raise ValueError("must be an http:// or https:// address such as https://remediate.example.com")
+        return v
+
+    @field_validator("dashboard_hours_saved")
+    @classmethod
+    def _dashboard_hours_saved(cls, v: str) -> str:
+        if v.strip():
+            _durations(v)
+        return v
+
+    @property
+    def dashboard_base(self) -> str:
+        """The dashboard's address without a trailing slash (…/dashboard), or "" when it is not set up."""
+        base = (self.dashboard_url or self.public_url).strip().rstrip("/")
+        if not base:
+            return ""
+        return base if base.endswith("/dashboard") else base + "/dashboard"
+
+    @property
+    def dashboard_user_ids(self) -> frozenset[str]:
+        return frozenset(m.strip("<@>").split("|")[0] for m in split_mentions(self.dashboard_users))
+
+    @property
+    def dashboard_hours_saved_by_priority(self) -> dict[str, float]:
+        if not self.dashboard_hours_saved.strip():
+            return {}
+        return {p: d.total_seconds() / 3600 for p, d in _durations(self.dashboard_hours_saved).items()}
+
     # --- PagerDuty, e-mail and outbound web hooks -------------------------------------------------------
     # PagerDuty (Events API v2): the integration key of the service pages go to; unset: no PagerDuty.
     pagerduty_routing_key: SecretStr | None = None
