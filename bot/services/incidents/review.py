@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date as Day
 from datetime import datetime, time
+from typing import Any, TypeVar
 
 from bot.core.errors import Checks, UserError
 from bot.core.incidents import postmortem
@@ -19,6 +20,8 @@ from storage import incidents as store
 from storage import queries
 from storage.models import Incident, RemediationItem
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class PostmortemPosted:
@@ -27,45 +30,20 @@ class PostmortemPosted:
     filename: str
 
 
+def _copied(cls: type[T], row: object, **given: Any) -> T:
+    """A `cls` (a dataclass of plain data) with `given` and, for every other field, `row`'s attribute of
+    that name."""
+    names = {f.name for f in fields(cls)} - given.keys()  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in names}, **given)
+
+
 def _record(inc: Incident, events: list, items: list[RemediationItem]) -> postmortem.Record:
-    return postmortem.Record(
+    return _copied(
+        postmortem.Record,
+        inc,
         incident_id=inc.id,
-        title=inc.title,
-        severity=inc.severity,
-        impact=inc.impact,
-        users_affected=inc.users_affected,
-        detection=inc.detection,
-        declared_by=inc.declared_by,
-        commander_id=inc.commander_id,
-        started_at=inc.started_at,
-        acknowledged_at=inc.acknowledged_at,
-        acknowledged_by=inc.acknowledged_by,
-        mitigated_at=inc.mitigated_at,
-        resolved_at=inc.resolved_at,
-        closed_at=inc.closed_at,
-        resolution_summary=inc.resolution_summary,
-        waiver_reason=inc.waiver_reason,
-        events=[
-            postmortem.Event(
-                at=e.at,
-                actor_id=e.actor_id,
-                summary=e.summary,
-                kind=e.kind,
-                to_status=(e.data or {}).get("to"),
-            )
-            for e in events
-        ],
-        items=[
-            postmortem.ActionItem(
-                id=i.id,
-                title=i.title,
-                kind=i.kind,
-                owner_id=i.owner_id,
-                deadline=i.deadline,
-                status=i.status,
-            )
-            for i in items
-        ],
+        events=[_copied(postmortem.Event, e, to_status=(e.data or {}).get("to")) for e in events],
+        items=[_copied(postmortem.ActionItem, i) for i in items],
     )
 
 
