@@ -26,5 +26,5 @@ def plug(deps: Deps) -> Plug:
     if settings.pagerduty_webhook_secret is not None:
         from bot.pagerduty.hook import PagerDutyHook
 
-        hooks["pagerduty"] = PagerDutyHook(settings, deps.render.incidents)
+        hooks["pagerduty"] = PagerDutyHook(settings, deps.render.incidents, deps.clock)
     return Plug(senders=senders, hooks=hooks, subscribers=subscribers)

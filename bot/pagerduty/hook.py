@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.hooks.inbound import HookRequest, Refused
 from bot.hooks.signatures import verify_pagerduty
@@ -41,11 +42,14 @@ class PagerDutyHook:
     name = "pagerduty"
     max_body = MAX_BODY
 
-    def __init__(self, settings: Settings, render: IncidentMessages):
+    def __init__(self, settings: Settings, render: IncidentMessages, clock: Clock):
+        """`clock`: the rules' clock (the change is made at its now); freshness is judged on the request's
+        arrival by the wall clock, which PagerDuty's ``occurred_at`` is on."""
         assert settings.pagerduty_webhook_secret is not None
         self._secret = settings.pagerduty_webhook_secret.get_secret_value()
         self.settings = settings
         self.render = render
+        self.clock = clock
 
     def verify(self, request: HookRequest) -> None:
         verify_pagerduty(self._secret, signatures=request.header("X-PagerDuty-Signature"), body=request.body)
@@ -97,6 +101,6 @@ class PagerDutyHook:
             render=self.render,
             incident_id=event.incident_key,
             who=event.agent,
-            now=now,
+            now=self.clock(),
         )
         return {"incident": event.incident_key, "outcome": outcome}
