@@ -46,12 +46,12 @@ PLACEHOLDER_TEXT = 150
 INPUT_VALUE = 3000  # a plain_text_input's initial value
 
 
-def plain(text: str) -> Block:
+def plain_text(text: str) -> Block:
     """A ``plain_text`` object (no ``emoji`` flag: Slack's default applies)."""
     return PlainTextObject(text=text).to_dict()
 
 
-def mrkdwn(text: str) -> Block:
+def markdown(text: str) -> Block:
     return MarkdownTextObject(text=text).to_dict()
 
 
@@ -132,7 +132,7 @@ def select(
     if action_id:
         element["action_id"] = action_id
     if placeholder:
-        element["placeholder"] = plain(truncate(placeholder, PLACEHOLDER_TEXT))
+        element["placeholder"] = plain_text(truncate(placeholder, PLACEHOLDER_TEXT))
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
@@ -175,12 +175,12 @@ def modal(
     metadata: str | None = None,
 ) -> Block:
     """A modal view (title and button labels cut to 24 characters, at most 100 blocks)."""
-    view: Block = {"type": "modal", "title": plain(truncate(title, MODAL_TITLE))}
+    view: Block = {"type": "modal", "title": plain_text(truncate(title, MODAL_TITLE))}
     if callback_id:
         view["callback_id"] = callback_id
     if submit:
-        view["submit"] = plain(truncate(submit, MODAL_TITLE))
-    view["close"] = plain(truncate(close, MODAL_TITLE))
+        view["submit"] = plain_text(truncate(submit, MODAL_TITLE))
+    view["close"] = plain_text(truncate(close, MODAL_TITLE))
     if metadata is not None:
         view["private_metadata"] = metadata
     view["blocks"] = capped(blocks, VIEW_BLOCKS)

@@ -13,6 +13,7 @@ from bot.core.records import IncidentRecord, TimelineEntry
 from bot.core.timing.durations import format_duration
 from bot.slack.blocks.format import date, escape, plain, truncate, user
 from bot.slack.blocks.incidents import messages as msgs
+from bot.slack.blocks.kit import input_block, modal, option, plain_text, select, text_input
 from bot.slack.blocks.replies import context, section
 from bot.slack.ids import IncidentInput as F
 from bot.slack.ids import View
@@ -20,76 +21,14 @@ from bot.slack.ids import View
 Blocks = list[dict[str, Any]]
 
 
-def _text(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _option(value: str, text: str, description: str | None = None) -> dict[str, Any]:
-    option: dict[str, Any] = {"text": _text(truncate(text, 75)), "value": value}
-    if description:
-        option["description"] = _text(truncate(description, 75))
-    return option
-
-
 def _input(
-    field: F,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
+    field: F, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
 ) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": field.value,
-        "label": _text(label),
-        "optional": optional,
-        "element": {**element, "action_id": field.value},
-    }
-    if hint:
-        block["hint"] = _text(truncate(hint, 2000))
-    return block
-
-
-def _text_input(
-    *,
-    multiline: bool = False,
-    initial: str | None = None,
-    placeholder: str | None = None,
-    max_length: int | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial[: max_length or 3000]
-    if placeholder:
-        element["placeholder"] = _text(truncate(placeholder, 150))
-    if max_length:
-        element["max_length"] = max_length
-    return element
-
-
-def _select(options: list[dict[str, Any]], *, initial: str | None = None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "static_select", "options": options, "placeholder": _text(placeholder)}
-    chosen = next((o for o in options if o["value"] == initial), None)
-    if chosen is not None:
-        element["initial_option"] = chosen
-    return element
-
-
-def _modal(callback: View, title: str, submit: str, blocks: Blocks, metadata: str = "") -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback.value,
-        "title": _text(title),
-        "submit": _text(submit),
-        "close": _text("Cancel"),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    return input_block(field.value, label, element, optional=optional, hint=hint)
 
 
 def severity_options() -> list[dict[str, Any]]:
-    return [_option(code, f"{code} — {sev.name}", sev.definition) for code, sev in SEVERITY.items()]
+    return [option(f"{code} — {sev.name}", code, sev.definition) for code, sev in SEVERITY.items()]
 
 
 def severity_help(clocks: IncidentClocks) -> str:
@@ -116,40 +55,44 @@ def declare_modal(*, user_id: str, channel: str, clocks: IncidentClocks, title: 
         _input(
             F.TITLE,
             "Title",
-            _text_input(initial=title, placeholder="What is broken, e.g. API returns 500s", max_length=200),
+            text_input(initial=title, placeholder="What is broken, e.g. API returns 500s", max_length=200),
         ),
         _input(
             F.SEVERITY,
             "Severity",
-            _select(severity_options(), placeholder="P0, P1, P2 or P3"),
+            select(severity_options(), placeholder="P0, P1, P2 or P3"),
             hint=severity_help(clocks),
         ),
         _input(
             F.IMPACT,
             "Impact",
-            _text_input(multiline=True, placeholder="Who or what is affected, and how", max_length=2000),
+            text_input(multiline=True, placeholder="Who or what is affected, and how", max_length=2000),
             optional=True,
         ),
         _input(
             F.USERS_AFFECTED,
             "Users affected",
-            _text_input(placeholder="A number, e.g. 1200", max_length=15),
+            text_input(placeholder="A number, e.g. 1200", max_length=15),
             optional=True,
         ),
         _input(
             F.COMMANDER,
             "Incident commander",
-            {"type": "users_select", "initial_user": user_id, "placeholder": _text("Who runs the response")},
+            {
+                "type": "users_select",
+                "initial_user": user_id,
+                "placeholder": plain_text("Who runs the response"),
+            },
             optional=True,
             hint="Defaults to you.",
         ),
         _input(
             F.DETECTION,
             "Detection",
-            _select(
+            select(
                 [
-                    _option("manual", "Manual (a person noticed)"),
-                    _option("automated", "Automated (monitoring)"),
+                    option("Manual (a person noticed)", "manual"),
+                    option("Automated (monitoring)", "automated"),
                 ],
                 initial="manual",
                 placeholder="How it was detected",
@@ -157,33 +100,39 @@ def declare_modal(*, user_id: str, channel: str, clocks: IncidentClocks, title: 
             optional=True,
         ),
     ]
-    return _modal(View.INCIDENT_DECLARE, "Declare an incident", "Declare", blocks)
+    return modal(
+        callback_id=View.INCIDENT_DECLARE.value,
+        title="Declare an incident",
+        submit="Declare",
+        blocks=blocks,
+        metadata="",
+    )
 
 
 def update_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]:
-    statuses = [_option(s, s.capitalize()) for s in ACTIVE_STATUSES]
+    statuses = [option(s.capitalize(), s) for s in ACTIVE_STATUSES]
     cadence = clocks.update.get(inc.severity)
     blocks: Blocks = [
         section(msgs.ref_line(inc) + f"\nNow: *{inc.status.capitalize()}*"),
-        _input(F.STATUS, "Status", _select(statuses, initial=inc.status, placeholder="Where it stands")),
+        _input(F.STATUS, "Status", select(statuses, initial=inc.status, placeholder="Where it stands")),
         _input(
             F.NOTE,
             "What changed",
-            _text_input(multiline=True, placeholder="e.g. Rolled back deploy 42", max_length=2000),
+            text_input(multiline=True, placeholder="e.g. Rolled back deploy 42", max_length=2000),
         ),
         _input(
             F.IMPACT,
             "Impact",
-            _text_input(multiline=True, initial=inc.impact, max_length=2000),
+            text_input(multiline=True, initial=inc.impact, max_length=2000),
             optional=True,
         ),
         _input(
-            F.ETA, "ETA", _text_input(initial=inc.eta, placeholder="If known", max_length=200), optional=True
+            F.ETA, "ETA", text_input(initial=inc.eta, placeholder="If known", max_length=200), optional=True
         ),
         _input(
             F.NEXT_UPDATE,
             "Next update in",
-            _text_input(
+            text_input(
                 placeholder=f"{format_duration(cadence)} ({inc.severity} cadence)" if cadence else "e.g. 30m",
                 max_length=10,
             ),
@@ -191,7 +140,13 @@ def update_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]:
             hint="A duration such as 30m or 2h; empty keeps the severity's cadence.",
         ),
     ]
-    return _modal(View.INCIDENT_UPDATE, "Post an update", "Post update", blocks, inc.id)
+    return modal(
+        callback_id=View.INCIDENT_UPDATE.value,
+        title="Post an update",
+        submit="Post update",
+        blocks=blocks,
+        metadata=inc.id,
+    )
 
 
 def resolve_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]:
@@ -201,37 +156,47 @@ def resolve_modal(inc: IncidentRecord, clocks: IncidentClocks) -> dict[str, Any]
         _input(
             F.SUMMARY,
             "Root cause and fix",
-            _text_input(multiline=True, placeholder="root cause: …; fixed by …", max_length=3000),
+            text_input(multiline=True, placeholder="root cause: …; fixed by …", max_length=3000),
         ),
         context(
             f"Resolving starts {monitoring} of monitoring; the incident closes by itself when it ends "
             "unless it is reopened."
         ),
     ]
-    return _modal(View.INCIDENT_RESOLVE, "Resolve incident", "Resolve", blocks, inc.id)
+    return modal(
+        callback_id=View.INCIDENT_RESOLVE.value,
+        title="Resolve incident",
+        submit="Resolve",
+        blocks=blocks,
+        metadata=inc.id,
+    )
 
 
 def action_item_modal(inc: IncidentRecord) -> dict[str, Any]:
-    priorities = [_option(code, f"{code} — {sev.name}") for code, sev in SEVERITY.items()]
-    kinds = [_option(k, k.capitalize()) for k in KINDS]
+    priorities = [option(f"{code} — {sev.name}", code) for code, sev in SEVERITY.items()]
+    kinds = [option(k.capitalize(), k) for k in KINDS]
     blocks: Blocks = [
         section(f"A remediation item linked to {msgs.ref_line(inc)}"),
         _input(
-            F.ITEM_TITLE, "Action", _text_input(placeholder="e.g. Add a canary for deploys", max_length=200)
+            F.ITEM_TITLE, "Action", text_input(placeholder="e.g. Add a canary for deploys", max_length=200)
         ),
-        _input(F.ITEM_OWNER, "Owner", {"type": "users_select", "placeholder": _text("Who owns it")}),
-        _input(
-            F.ITEM_PRIORITY, "Priority", _select(priorities, initial=inc.severity, placeholder="Priority")
-        ),
-        _input(F.ITEM_DUE, "Deadline", {"type": "datepicker", "placeholder": _text("Due by")}),
+        _input(F.ITEM_OWNER, "Owner", {"type": "users_select", "placeholder": plain_text("Who owns it")}),
+        _input(F.ITEM_PRIORITY, "Priority", select(priorities, initial=inc.severity, placeholder="Priority")),
+        _input(F.ITEM_DUE, "Deadline", {"type": "datepicker", "placeholder": plain_text("Due by")}),
         _input(
             F.ITEM_KIND,
             "Kind",
-            _select(kinds, initial="preventative", placeholder="Kind"),
+            select(kinds, initial="preventative", placeholder="Kind"),
             hint="P0 and P1 incidents close only with a preventative item (or a waiver).",
         ),
     ]
-    return _modal(View.INCIDENT_ACTION_ITEM, "Add action item", "Add", blocks, inc.id)
+    return modal(
+        callback_id=View.INCIDENT_ACTION_ITEM.value,
+        title="Add action item",
+        submit="Add",
+        blocks=blocks,
+        metadata=inc.id,
+    )
 
 
 def state_value(values: dict[str, Any], field: F) -> str | None:
