@@ -41,6 +41,7 @@ def _plugs() -> list[Integration]:
     plugs: list[Integration] = [importlib.import_module("bot.ci.hook").plug]  # CI test reports
     # PagerDuty, e-mail, outbound web hooks (by name: their plug modules import Plug from here).
     plugs += [importlib.import_module(name).plug for name in ("bot.pagerduty", "bot.email", "bot.webhooks")]
+    plugs += [importlib.import_module(name).plug for name in ("bot.github", "bot.jira")]  # issue trackers
     plugs.append(lambda deps: Plug(pages=importlib.import_module("bot.dashboard").pages(deps)))  # web dashboard
     return plugs
 

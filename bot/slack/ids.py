@@ -47,6 +47,9 @@ class Action(StrEnum):
     INCIDENT_ADD_ACTION_ITEM = "incident_add_action_item"
     # extraction from documents
     EXTRACT_REVIEW = "extract_review"  # the button under a document shared in a DM: open its preview
+    # issue trackers: an issue closed as not planned asks the owner
+    TRACKER_CANCEL = "tracker_cancel"
+    TRACKER_KEEP_OPEN = "tracker_keep_open"
 
 
 class View(StrEnum):

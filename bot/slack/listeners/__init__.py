@@ -25,6 +25,7 @@ LISTENERS = (
     "events.files",
     "actions.extraction",
     "views.extraction",
+    "actions.trackers",
 )
 
 

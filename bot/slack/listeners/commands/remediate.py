@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.slack.ids import Command
-from bot.slack.listeners.commands import dashboard, extract, item_edits, items
+from bot.slack.listeners.commands import dashboard, extract, item_edits, items, trackers
 from bot.slack.listeners.commands.base import listen
 from bot.slack.router import SubcommandRouter
 
@@ -16,6 +16,7 @@ def build_router() -> SubcommandRouter:
     items.add_to(router)
     item_edits.add_to(router)
     extract.add_to(router)
+    trackers.add_to(router)
     dashboard.add_to(router)
     return router
 

@@ -1,0 +1,147 @@
+"""The ``jira`` destination: each queued change of a linked item becomes Jira REST calls.
+
+Methods: ``create`` (POST the issue; its key and browse URL are then recorded on the item's link),
+``update`` (PUT fields: assignee, due date, priority), ``transition`` (to a status of the category the item's
+status asks for: new, indeterminate or done, through the workflow's transitions) and ``comment``. A creation
+tried again after an answer that never came first looks for the issue by the item's label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.core.trackers import issues
+from bot.delivery.worker import Defer, Delivery, Permanent, Retry
+from bot.jira.client import Jira, outcome
+from bot.services.trackers import landing
+from storage.db import unit_of_work
+
+
+@dataclass
+class JiraSender:
+    client: Jira
+    engine: Engine
+    destination: str = issues.JIRA
+    min_interval: float = 0.0
+    max_attempts: int | None = None
+
+    def send(self, delivery: Delivery, now: datetime) -> dict[str, Any]:
+        payload = delivery.payload
+        item_id = str(payload["item_id"])
+        try:
+            if delivery.method == "create":
+                return self._create(item_id, payload, now, retried=delivery.attempts > 0)
+            key = self._key(item_id)
+            if key is None:
+                return {"skipped": "no longer linked"}
+            if delivery.method == "update":
+                fields = {k: self._text(v) if k == "description" else v for k, v in payload["fields"].items()}
+                answer = self.client.request("PUT", Jira.issue_path(key), {"fields": fields})
+                outcome(answer, now, f"updating {key}")
+                return {"key": key}
+            if delivery.method == "transition":
+                return self._transition(key, str(payload["category"]), now)
+            if delivery.method == "comment":
+                body = self._text(payload["body"])
+                answer = self.client.request("POST", Jira.issue_path(key) + "/comment", {"body": body})
+                outcome(answer, now, f"commenting on {key}")
+                return {"key": key, "comment": (answer.data or {}).get("id")}
+        except OSError as exc:
+            raise Retry(None, f"Jira unreachable: {type(exc).__name__}") from exc
+        raise Permanent(f"unknown Jira method {delivery.method}")
+
+    def _text(self, adf: Any) -> Any:
+        """ADF for Cloud (v3); its plain text for Data Center (v2)."""
+        return adf if self.client.cloud else issues.adf_plain(adf)
+
+    def _create(
+        self, item_id: str, payload: dict[str, Any], now: datetime, *, retried: bool
+    ) -> dict[str, Any]:
+        if retried:
+            answer = self.client.request(
+                "POST",
+                "/search/jql" if self.client.cloud else "/search",
+                {"jql": f'labels = "{issues.item_label(item_id)}"', "fields": ["key"], "maxResults": 1},
+            )
+            outcome(answer, now, "looking for an issue created before")
+            found = (answer.data or {}).get("issues") or []
+            if found and isinstance(found[0], dict) and found[0].get("key"):
+                return self._created(found[0])
+        fields = dict(payload["fields"])
+        fields["description"] = self._text(fields.get("description"))
+        answer = self.client.request("POST", "/issue", {"fields": fields})
+        if answer.status == 400 and "assignee" in fields and "assignee" in answer.message().lower():
+            fields.pop(
+                "assignee"
+            )  # the account cannot be assigned there: create it unassigned rather than not
+            answer = self.client.request("POST", "/issue", {"fields": fields})
+        outcome(answer, now, f"creating an issue in {fields.get('project', {}).get('key')}")
+        return self._created(answer.data or {})
+
+    def _created(self, data: dict[str, Any]) -> dict[str, Any]:
+        key = str(data.get("key") or "")
+        return {
+            "id": str(data.get("id") or ""),
+            "key": key,
+            "url": self.client.browse(key) if key else "",
+        }
+
+    def _transition(self, key: str, category: str, now: datetime) -> dict[str, Any]:
+        answer = self.client.request("GET", Jira.issue_path(key), params={"fields": "status"})
+        outcome(answer, now, f"reading {key}")
+        status = ((answer.data or {}).get("fields") or {}).get("status") or {}
+        if (status.get("statusCategory") or {}).get("key") == category:
+            return {"key": key, "already": status.get("name")}
+        answer = self.client.request("GET", Jira.issue_path(key) + "/transitions")
+        outcome(answer, now, f"reading the transitions of {key}")
+        options = [t for t in (answer.data or {}).get("transitions") or [] if isinstance(t, dict)]
+        chosen = next(
+            (t for t in options if ((t.get("to") or {}).get("statusCategory") or {}).get("key") == category),
+            None,
+        )
+        if chosen is None:
+            names = ", ".join(str(t.get("name")) for t in options) or "none"
+            raise Permanent(
+                f"{key} has no transition to a '{category}' status from here (it offers: {names})"
+            )
+        answer = self.client.request(
+            "POST", Jira.issue_path(key) + "/transitions", {"transition": {"id": str(chosen.get("id"))}}
+        )
+        outcome(answer, now, f"transitioning {key}")
+        return {"key": key, "to": (chosen.get("to") or {}).get("name")}
+
+    def _key(self, item_id: str) -> str | None:
+        with unit_of_work(self.engine, readonly=True) as session:
+            where = landing.target(session, tracker=issues.JIRA, item_id=item_id)
+        if not where.linked:
+            return None
+        if where.number is None:
+            if where.create_failed:
+                raise Permanent(f"the Jira issue of {item_id} was never created")
+            raise Defer()
+        return where.number
+
+    def sent(self, session: Session, delivery: Delivery, result: dict[str, Any], now: datetime) -> None:
+        if delivery.method == "create" and result.get("key"):
+            landing.created(
+                session,
+                tracker=issues.JIRA,
+                item_id=str(delivery.payload["item_id"]),
+                number=str(result["key"]),
+                url=str(result.get("url") or ""),
+                remote_id=str(result.get("id") or ""),
+                state=issues.NEW,
+                updated_at=None,
+                now=now,
+            )
+
+    def describe(self, delivery: Delivery) -> str:
+        return f"{delivery.method} issue of {delivery.payload.get('item_id')}"
+
+    def hold(self, session: Session, deliveries: list[Delivery], now: datetime) -> dict[int, datetime]:
+        return {}
