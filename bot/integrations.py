@@ -38,11 +38,17 @@ Integration = Callable[[Deps], Plug]
 def _plugs() -> list[Integration]:
     """Every integration, in the order its subscribers hear each event. Imported here, not at the top, so
     that a bot without an integration's settings never loads its client."""
-    plugs: list[Integration] = [importlib.import_module("bot.ci.hook").plug]  # CI test reports
-    # PagerDuty, e-mail, outbound web hooks (by name: their plug modules import Plug from here).
-    plugs += [importlib.import_module(name).plug for name in ("bot.pagerduty", "bot.email", "bot.webhooks")]
-    plugs += [importlib.import_module(name).plug for name in ("bot.github", "bot.jira")]  # issue trackers
-    plugs.append(lambda deps: Plug(pages=importlib.import_module("bot.dashboard").pages(deps)))  # web dashboard
+    names = (
+        "bot.ci.hook",  # CI test reports
+        "bot.pagerduty",  # PagerDuty, e-mail, outbound web hooks
+        "bot.email",
+        "bot.webhooks",
+        "bot.github",  # issue trackers
+        "bot.jira",
+    )
+    # By name: the plug modules import Plug from here.
+    plugs: list[Integration] = [importlib.import_module(name).plug for name in names]
+    plugs.append(lambda deps: Plug(pages=importlib.import_module("bot.dashboard").pages(deps)))  # dashboard
     return plugs
 
 
