@@ -7,6 +7,8 @@ even signed afresh, have one effect. The body may be up to 5 MB (a large suite's
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +22,18 @@ from bot.hooks.inbound import HookRequest, Refused
 from bot.hooks.signatures import verify_v0
 from bot.integrations import Plug
 from bot.services.evidence.reports import take_report
+from bot.services.people.admins import admin_ids
 
 NAME = "ci"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A verified report, with the admins (validator candidates) looked up before the unit of work: the
+    members of ADMIN_USERGROUP come from Slack, which is never asked while a transaction is open."""
+
+    report: TestReport
+    admins: Collection[str]
 
 
 class CiHook:
@@ -32,7 +44,7 @@ class CiHook:
         self._deps = deps
         self._secret = secret
         # The report parsed for a request, until its delivery id is asked for (parsed once, not twice).
-        self._parsed: dict[int, tuple[HookRequest, TestReport]] = {}
+        self._parsed: dict[int, tuple[HookRequest, Received]] = {}
 
     def verify(self, request: HookRequest) -> None:
         verify_v0(
@@ -43,26 +55,28 @@ class CiHook:
             now=request.received_at,
         )
 
-    def parse(self, request: HookRequest) -> TestReport:
+    def parse(self, request: HookRequest) -> Received:
         try:
             report = parse_report(request.body)
         except BadReport as exc:
             raise Refused(400, str(exc)) from None
-        self._parsed[id(request)] = (request, report)
-        return report
+        received = Received(report, admin_ids(self._deps))
+        self._parsed[id(request)] = (request, received)
+        return received
 
     def delivery_id(self, request: HookRequest) -> str:
         kept = self._parsed.pop(id(request), None)
-        report = kept[1] if kept is not None and kept[0] is request else self.parse(request)
+        received = kept[1] if kept is not None and kept[0] is request else self.parse(request)
         self._parsed.pop(id(request), None)
-        return report.key
+        return received.report.key
 
-    def handle(self, session: Session, event: TestReport, now: datetime) -> dict[str, Any]:
+    def handle(self, session: Session, event: Received, now: datetime) -> dict[str, Any]:
         # `now` is when the request arrived (the wall clock its signature is judged by); the items' rules run
         # on the bot's own clock, like every other change.
         taken = take_report(
             session,
-            report=event,
+            report=event.report,
+            admins=event.admins,
             now=self._deps.now(),
             settings=self._deps.settings,
             render=self._deps.render.items,

@@ -21,7 +21,7 @@ import pytest
 from bot.slack.ids import Action, ItemInput, View
 from storage import evidence as evidence_store
 from tests.fakes.signing import SlackDriver, checkboxes, plain_value, static_select
-from tests.slack.incident_steps import settle
+from tests.slack.incident_steps import declare, settle
 from tests.slack.item_steps import create, domain_snapshot, events, item, run
 from tests.support import BOT_TOKEN, INCIDENT_CHANNEL, SIGNING_SECRET
 
@@ -102,10 +102,10 @@ def post(
     return resp.status, json.loads(raw) if raw.startswith(b"{") else {"raw": raw.decode(errors="replace")}
 
 
-def watched_item(slack: SlackDriver, *, priority: str = "P1", prevention: bool = True) -> str:
+def watched_item(slack: SlackDriver, *, priority: str = "P1", prevention: bool = True, more: str = "") -> str:
     """An item Alice reported and Bob owns and works on, with a criterion proven by TEST."""
     found = create(
-        slack, f'"Startup fails on a cold cache" --priority {priority} --owner {BOB}', user="UALICE"
+        slack, f'"Startup fails on a cold cache" --priority {priority} --owner {BOB} {more}', user="UALICE"
     )
     answer = run(
         slack, f'criteria {found} add "Startup completes without errors" --test {TEST}', user="UALICE"
@@ -192,6 +192,50 @@ def test_a_passing_report_completes_the_item_and_a_failing_one_after_validation_
     assert "Recurrence: 1 item recurred this week" in shown
     assert "100% of 1 validated (target < 5%)" in shown
     assert "Issue recurrence rate: 100%" in shown  # an area for improvement
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"ci_webhook_secret": CI_SECRET, "admin_users": "UADMIN", "admin_usergroup": "SADMINS"}],
+)
+def test_ready_to_validate_goes_once_to_the_reporter_the_commander_and_every_admin_never_the_owner(
+    bot, slack, fake_slack
+):
+    fake_slack.add_user("UERIN", "erin", real_name="Erin", tz="UTC")
+    # The owner is an admin too, and UADMIN is both a named admin and a member of the group.
+    fake_slack.add_usergroup("SADMINS", "incident-admins", ["UERIN", "UBOB", "UADMIN"])
+    inc = declare(slack, fake_slack, bot, commander="UCAROL")
+    item_id = watched_item(slack, more=f"--incident {inc.id}")
+    settle(bot)
+
+    status, answer = post(bot, report("passed"))
+    assert status == 202 and answer["completed"] == [item_id], answer
+    settle(bot)
+    for who in ("UALICE", "UCAROL", "UADMIN", "UERIN"):
+        got = dms(fake_slack, who, "ready to validate")
+        assert len(got) == 1, (who, got)
+        assert TEST in json.dumps(got[0]) and RUN_1 in json.dumps(got[0])
+    assert dms(fake_slack, "UBOB", "ready to validate") == []
+    # Erin, an admin only through the group, may validate it.
+    assert validate_as(slack, item_id, "UERIN").json() is None
+    assert item(bot, item_id).status == "validated"
+
+
+def test_the_cli_asks_the_admin_group_too(bot, slack, fake_slack, tmp_path, database_url):
+    fake_slack.add_user("UERIN", "erin", real_name="Erin", tz="UTC")
+    fake_slack.add_usergroup("SADMINS", "incident-admins", ["UERIN", "UBOB"])
+    item_id = watched_item(slack)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"id": TEST, "outcome": "passed"}]))
+    env = {**_database_env(fake_slack, database_url), "ADMIN_USERGROUP": "SADMINS"}
+    done = _cli([str(results), "--commit", SHA_1, "--run-url", RUN_1], env)
+    assert done.returncode == 0, done.stderr
+    assert f"completed {item_id}" in done.stdout
+    bot.clock.set(datetime.now(UTC))
+    settle(bot)
+    assert len(dms(fake_slack, "UERIN", "ready to validate")) == 1
+    assert len(dms(fake_slack, "UADMIN", "ready to validate")) == 1
+    assert dms(fake_slack, "UBOB", "ready to validate") == []
 
 
 def _buttons(post_args: dict[str, Any]) -> list[str]:
@@ -341,11 +385,9 @@ def test_the_cli_reports_to_the_running_bot_and_says_when_it_is_refused(bot, sla
     assert unsigned.returncode == 2 and "CI_WEBHOOK_SECRET" in unsigned.stderr
 
 
-def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_path, database_url):
-    item_id = watched_item(slack)
-    results = tmp_path / "results.json"
-    results.write_text(json.dumps([{"id": TEST, "outcome": "passed"}]))
-    env = {
+def _database_env(fake_slack: Any, database_url: str) -> dict[str, str]:
+    """What `remediate ci report` without --url needs: the bot's own configuration."""
+    return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
@@ -354,6 +396,13 @@ def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_pat
         "ADMIN_USERS": "UADMIN",
         "QUIET_HOURS": "off",
     }
+
+
+def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_path, database_url):
+    item_id = watched_item(slack)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"id": TEST, "outcome": "passed"}]))
+    env = _database_env(fake_slack, database_url)
     args = [
         str(results),
         "--commit",

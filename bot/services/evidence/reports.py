@@ -18,7 +18,7 @@ Every change is a timeline entry (`bot.services.events.record`), so integrations
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,7 @@ from bot.services import events
 from bot.services.incidents.cards import post_in_incident_channel
 from bot.services.items import notices
 from bot.services.items.steps import Actor, apply_move, event, validation_history
+from bot.services.people.admins import admin_ids
 from bot.services.rendering import ItemMessages
 from storage import evidence as store
 from storage import incidents as incident_store
@@ -96,9 +97,11 @@ def take_report(
     settings: Settings,
     render: ItemMessages,
     via: str,
+    admins: Collection[str] | None = None,
 ) -> Taken:
     """Apply `report` (see the module docstring). A report already taken (same repository, run URL and
-    commit) changes nothing and says so."""
+    commit) changes nothing and says so. `admins` are every admin (ADMIN_USERS and ADMIN_USERGROUP's
+    members, looked up by the caller before its unit of work); ADMIN_USERS alone when not given."""
     if store.get_report(session, key=report.key) is not None:
         return Taken(duplicate=True)
     named = list(dict.fromkeys([*report.items, *remediated_items(report.message)]))
@@ -123,7 +126,8 @@ def take_report(
     taken.unknown_items = [i for i in named if i not in found]
     for item in store.watching_items(session, statuses=WATCHING):
         found.setdefault(item.id, item)
-    run = _Run(session, report, row.id, now, settings, render, taken)
+    admins = sorted(settings.admins if admins is None else set(admins))
+    run = _Run(session, report, row.id, now, settings, render, taken, admins)
     for item_id in sorted(found):
         run.item(found[item_id], named=item_id in named)
     row.items = sorted(set(named) | set(taken.items))
@@ -141,13 +145,20 @@ def claim_key(report: TestReport) -> str:
 def record_report(deps: Deps, *, report: TestReport, via: str) -> Taken:
     """`take_report` in a unit of work of its own that claims the report once (``remediate ci report``
     without ``--url``): a report the hook already took, or taken before, changes nothing."""
+    admins = admin_ids(deps)  # may ask Slack: before the unit of work
     now = deps.now()
     with deps.uow() as session:
         if not queries.try_claim(session, key=claim_key(report), now=now):
             return Taken(duplicate=True)
         with events.origin(session, SOURCE):
             return take_report(
-                session, report=report, now=now, settings=deps.settings, render=deps.render.items, via=via
+                session,
+                report=report,
+                now=now,
+                settings=deps.settings,
+                render=deps.render.items,
+                via=via,
+                admins=admins,
             )
 
 
@@ -163,9 +174,10 @@ class _Run:
         settings: Settings,
         render: ItemMessages,
         taken: Taken,
+        admins: Sequence[str],
     ):
         self.session, self.report, self.report_id, self.now = session, report, report_id, now
-        self.settings, self.render, self.taken = settings, render, taken
+        self.settings, self.render, self.taken, self.admins = settings, render, taken, admins
         self.index = CaseIndex(report.cases)
         self.where = f"{short_commit(report.commit)} (<{report.run_url}|run>)"
 
@@ -305,7 +317,7 @@ class _Run:
             incident = incident_store.get_incident(self.session, incident_id=item.incident_id)
             if incident is not None:
                 candidates.append(incident.commander_id)
-        candidates += sorted(self.settings.admins)
+        candidates += self.admins
         barred = four_eyes.barred(validation_history(self.session, item), owner_id=item.owner_id)
         return [c for c in dict.fromkeys(candidates) if c and c not in barred and c != item.owner_id]
 

@@ -42,3 +42,11 @@ def is_admin(deps: Deps, user_id: str) -> bool:
         return True
     group = deps.settings.admin_usergroup
     return bool(group) and user_id in _group_members(deps, group)  # type: ignore[arg-type]
+
+
+def admin_ids(deps: Deps) -> frozenset[str]:
+    """Every admin: ADMIN_USERS and the members of ADMIN_USERGROUP. Call outside a unit of work (it may ask
+    Slack; when Slack is down, the group's last known members, or none)."""
+    group = deps.settings.admin_usergroup
+    members = _group_members(deps, group) if group else frozenset()
+    return frozenset(deps.settings.admins) | members
