@@ -238,6 +238,17 @@ def test_the_cli_asks_the_admin_group_too(bot, slack, fake_slack, tmp_path, data
     assert dms(fake_slack, "UBOB", "ready to validate") == []
 
 
+def test_the_card_shows_the_test_of_each_criterion_and_links_the_ci_run(bot, slack, fake_slack):
+    item_id = watched_item(slack, prevention=False)
+    before = json.dumps(run(slack, f"show {item_id}", user="UCAROL")["blocks"], ensure_ascii=False)
+    assert f"Startup completes without errors · test `{TEST}`" in before
+    assert ":white_large_square: Startup completes without errors" in before
+    assert post(bot, report("passed"))[0] == 202
+    after = json.dumps(run(slack, f"show {item_id}", user="UCAROL")["blocks"], ensure_ascii=False)
+    assert f":ballot_box_with_check: Startup completes without errors · test `{TEST}`" in after
+    assert f"*test* `{TEST}` \u2014 passed in CI at `{SHA_1[:12]}` \u00b7 <{RUN_1}|CI run>" in after
+
+
 def _buttons(post_args: dict[str, Any]) -> list[str]:
     blocks = post_args.get("blocks") or []
     if isinstance(blocks, str):

@@ -200,3 +200,49 @@ def test_the_report_key_ignores_case_of_the_commit_and_repository():
     assert report_key("acme/app", "https://ci/1", "abc123") != report_key(
         "acme/app", "https://ci/2", "abc123"
     )
+
+
+# --- how the card shows them ---------------------------------------------------------------------------
+
+
+TEST_REF = "tests/test_boot.py::test_start"
+
+
+def test_the_checklist_names_the_test_that_proves_a_criterion():
+    from bot.slack.blocks.items.cards import checklist
+
+    shown = checklist(
+        [
+            {"text": "Startup completes without errors", "done": False, "test": TEST_REF},
+            {"text": "No <!channel> ping", "done": True, "test": "Boot `renders` <b>"},
+            {"text": "Reviewed by a person", "done": True},
+        ]
+    ).splitlines()
+    assert shown[0] == (
+        ":white_large_square: Startup completes without errors · test `tests/test_boot.py::test_start`"
+    )
+    assert shown[1] == ":ballot_box_with_check: No &lt;!channel&gt; ping · test `Boot 'renders' &lt;b&gt;`"
+    assert shown[2] == ":ballot_box_with_check: Reviewed by a person"
+
+
+def test_test_evidence_links_its_run_and_names_its_commit():
+    from bot.slack.blocks.items.cards import evidence_line
+
+    ci = {
+        "kind": "test",
+        "ref": "tests/test_boot.py::test_start",
+        "note": "passed in CI",
+        "commit": "3f2a9c1e5b7d4f60a8e2c9b1d3f5a7c9e1b3d5f7",
+        "run_url": "https://ci.example.com/acme/app/runs/101?attempt=2&x=1",
+    }
+    assert evidence_line(ci) == (
+        "*test* `tests/test_boot.py::test_start` — passed in CI at `3f2a9c1e5b7d` · "
+        "<https://ci.example.com/acme/app/runs/101?attempt=2&amp;x=1|CI run>"
+    )
+    commit = {"kind": "commit", "ref": "3f2a9c1e5b7d", "commit": "3f2a9c1e5b7d", "run_url": ci["run_url"]}
+    assert evidence_line(commit).count("3f2a9c1e5b7d") == 1 and "|CI run>" in evidence_line(commit)
+    # A stored URL that is not a plain http(s) address is never made a link.
+    for bad in ("javascript:alert(1)", "https://x.example/a|<!channel>", "https://x.example/ a"):
+        line = evidence_line({**ci, "run_url": bad})
+        assert "CI run" not in line and "<!channel>" not in line
+    assert evidence_line({"kind": "test", "ref": "t", "by": "UBOB"}) == "*test* `t` (<@UBOB>)"

@@ -6,6 +6,7 @@ Everything a person typed goes through `escape()`; every time is a `<!date^…>`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from bot.slack.ids import Action, View
 
 CARD_EVENTS = 5  # timeline entries shown on a card
 CARD_EVIDENCE = 10
+_RUN_URL = re.compile(r"https?://[^\s<>|`]{1,2000}")
 
 
 def item_row(item: ItemRecord, now: datetime, *, with_owner: bool = True, where: str = "") -> dict[str, Any]:
@@ -113,7 +115,10 @@ def checklist(criteria: Sequence[dict[str, Any]]) -> str:
     lines = []
     for c in criteria:
         box = ":ballot_box_with_check:" if c.get("done") else ":white_large_square:"
-        lines.append(f"{box} {escape(c.get('text', ''))}")
+        line = f"{box} {escape(c.get('text', ''))}"
+        if c.get("test"):  # the test that proves it in CI (`--test`)
+            line += f" · test `{truncate(escape(str(c['test'])).replace('`', chr(39)), 200)}`"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -122,6 +127,11 @@ def evidence_line(ev: dict[str, Any]) -> str:
     line = f"*{escape(str(ev.get('kind', '')))}* `{truncate(ref, 200)}`"
     if ev.get("note"):
         line += " — " + escape(truncate(str(ev["note"]), 300))
+    if ev.get("commit") and ev.get("commit") != ev.get("ref"):
+        line += f" at `{escape(str(ev['commit'])[:12])}`"
+    run_url = str(ev.get("run_url") or "")
+    if _RUN_URL.fullmatch(run_url):  # a CI report's run: a link
+        line += f" · <{escape(run_url)}|CI run>"
     if ev.get("by"):
         line += f" ({user(ev['by'])})"
     return line
