@@ -410,8 +410,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _notifications(self) -> Settings:
-        from urllib.parse import urlsplit
-
         problems = []
         mail_lists = {
             "ESCALATION_L2_EMAILS": self.escalation_l2_emails,
@@ -427,22 +425,17 @@ class Settings(BaseSettings):
             problems.append(f"SMTP_HOST: is not set, but {named} name recipients; set it or clear them")
         if self.webhook_urls and self.webhook_secret is None:
             problems.append("WEBHOOK_SECRET: is not set; web hooks are signed (openssl rand -hex 32)")
-        own = urlsplit(self.public_url) if self.public_url else None
+        from bot.webhooks.urls import refusal
+
+        own_urls = [u for u in (self.public_url, self.dashboard_url) if u]
         for url in self.webhook_url_list:
-            parts = urlsplit(url)
-            if parts.scheme != "https" and not self.webhook_allow_http:
-                problems.append(f"WEBHOOK_URLS: {url} is not https:// (WEBHOOK_ALLOW_HTTP=true: local use)")
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            host = (parts.hostname or "").lower()
-            local = host in ("localhost", "127.0.0.1", "::1", "0.0.0.0", self.host.lower())  # noqa: S104
-            if (local and port == self.port) or (
-                own is not None
-                and host == (own.hostname or "").lower()
-                and port == (own.port or (443 if own.scheme == "https" else 80))
-            ):
-                problems.append(f"WEBHOOK_URLS: {url} is the bot itself; web hooks go to other services")
+            why = refusal(
+                url, allow_http=self.webhook_allow_http, host=self.host, port=self.port, own_urls=own_urls
+            )
+            if why:
+                problems.append(f"WEBHOOK_URLS: {why}")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line each, named (see `load_settings`)
         return self
 
     @property
@@ -748,5 +741,9 @@ def load_settings(**overrides: object) -> Settings:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "missing":
                 msg = f"is not set; add {name}=... to .env (see .env.example)"
+            parts = msg.split("\n")
+            if not err["loc"] and all(re.match(r"[A-Z][A-Z0-9_]*: ", p) for p in parts):
+                problems.extend(parts)  # a check across settings names each variable itself
+                continue
             problems.append(f"{name}: {msg}")
         raise SettingsError(problems) from None
