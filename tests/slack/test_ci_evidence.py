@@ -20,9 +20,9 @@ import pytest
 
 from bot.slack.ids import Action, ItemInput, View
 from storage import evidence as evidence_store
-from tests.fakes.signing import SlackDriver, checkboxes, plain_value, static_select
+from tests.fakes.signing import SlackDriver, checkboxes, plain_value, static_select, users_select
 from tests.slack.incident_steps import declare, settle
-from tests.slack.item_steps import create, domain_snapshot, events, item, run
+from tests.slack.item_steps import count, create, domain_snapshot, events, item, run
 from tests.support import BOT_TOKEN, INCIDENT_CHANNEL, SIGNING_SECRET
 
 CI_SECRET = "ci-secret-for-the-tests-0123456789"
@@ -184,13 +184,24 @@ def test_a_passing_report_completes_the_item_and_a_failing_one_after_validation_
     with bot.uow() as session:
         assert [r.item_id for r in evidence_store.recurrences_of(session, item_id=item_id)] == [item_id]
 
+    # The next morning's digest (the same week) shows the recurrence and what CI did.
+    result = bot.run_job("digest", at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert result.outbox_ids
+    settle(bot)
+    digest = [p for p in fake_slack.posts(INCIDENT_CHANNEL) if "Remediation Status" in json.dumps(p)]
+    assert len(digest) == 1
+    shown = json.dumps(digest, ensure_ascii=False)
+    assert "Recurrence: 1 item recurred this week · rate 100% of 1 validated (target < 5%)" in shown
+    assert "Validated by CI this week: 0 · completed by CI (ready to validate): 1" in shown
+
     result = bot.run_job("weekly-report", at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     assert result.outbox_ids
     settle(bot)
     weekly = [p for p in fake_slack.posts(INCIDENT_CHANNEL) if "Weekly Remediation Report" in json.dumps(p)]
-    shown = json.dumps(weekly)
-    assert "Recurrence: 1 item recurred this week" in shown
-    assert "100% of 1 validated (target < 5%)" in shown
+    assert len(weekly) == 1
+    shown = json.dumps(weekly, ensure_ascii=False)
+    assert "Recurrence: 1 item recurred this week · rate 100% of 1 validated (target < 5%)" in shown
+    assert "Validated by CI this week: 0 · completed by CI (ready to validate): 1" in shown
     assert "Issue recurrence rate: 100%" in shown  # an area for improvement
 
 
@@ -247,6 +258,79 @@ def test_the_card_shows_the_test_of_each_criterion_and_links_the_ci_run(bot, sla
     after = json.dumps(run(slack, f"show {item_id}", user="UCAROL")["blocks"], ensure_ascii=False)
     assert f":ballot_box_with_check: Startup completes without errors · test `{TEST}`" in after
     assert f"*test* `{TEST}` \u2014 passed in CI at `{SHA_1[:12]}` \u00b7 <{RUN_1}|CI run>" in after
+
+
+def _create_form(criteria: str) -> dict[str, Any]:
+    values = {
+        ItemInput.TITLE: plain_value("Startup fails on a cold cache"),
+        ItemInput.PRIORITY: static_select("P1"),
+        ItemInput.KIND: static_select("corrective"),
+        ItemInput.OWNER: users_select("UBOB"),
+        ItemInput.DEADLINE: plain_value(None),
+        ItemInput.DESCRIPTION: plain_value(None),
+        ItemInput.SYSTEMS: plain_value(None),
+        ItemInput.CRITERIA: plain_value(criteria),
+        ItemInput.SOURCE: plain_value(None),
+        ItemInput.INCIDENT: plain_value(None),
+        ItemInput.MRR: plain_value(None),
+        ItemInput.NOTE: plain_value(None),
+        ItemInput.FORCE: checkboxes([]),
+    }
+    return {k.value: {k.value: v} for k, v in values.items()}
+
+
+def test_the_create_form_takes_a_test_for_a_criterion_and_ci_ticks_it(bot, slack, fake_slack):
+    slack.command("/remediate", "track", user="UALICE")
+    modal = fake_slack.wait_for(
+        lambda: next(
+            (v for v in fake_slack.views.values() if v["callback_id"] == View.ITEM_CREATE.value), None
+        )
+    )
+    assert "--test" in json.dumps(modal)  # the form says how
+    bad = slack.view_submission(View.ITEM_CREATE.value, _create_form("--test tests/x.py::y"), user="UALICE")
+    assert "Write the criterion before --test" in bad.json()["errors"][ItemInput.CRITERIA.value]
+    assert count(bot, "remediation_item") == 0
+    # Slack turns the two hyphens of a line into a dash: that reads the same.
+    lines = (
+        f"Startup completes without errors --test {TEST}\n"
+        "No retry storm \u2014test tests/test_retry.py::test_calm"
+    )
+    reply = slack.view_submission(View.ITEM_CREATE.value, _create_form(lines + "\nReviewed"), user="UALICE")
+    assert reply.json()["response_action"] == "update", reply.text
+    assert count(bot, "remediation_item") == 1
+    item_id = "P1-20261123-001"
+    assert [(c["text"], c.get("test")) for c in item(bot, item_id).criteria] == [
+        ("Startup completes without errors", TEST),
+        ("No retry storm", "tests/test_retry.py::test_calm"),
+        ("Reviewed", None),
+    ]
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    assert post(bot, report("passed"))[0] == 202
+    assert [c["done"] for c in item(bot, item_id).criteria] == [True, False, False]
+
+
+def test_a_test_given_as_evidence_on_the_validation_form_is_watched(bot, slack, fake_slack):
+    item_id = create(slack, f'"Flaky login" --priority P2 --owner {BOB}', user="UALICE")
+    run(slack, f'criteria {item_id} add "Login works"', user="UALICE")
+    run(slack, f'prevent {item_id} "Login test runs on every merge"', user="UBOB")
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    run(slack, f"track {item_id} --status completed", user="UBOB")
+    form = {
+        f"{ItemInput.CHECKLIST.value}_0": {f"{ItemInput.CHECKLIST.value}_0": checkboxes(["0"])},
+        ItemInput.PREVENTION.value: {ItemInput.PREVENTION.value: plain_value(None)},
+        ItemInput.EVIDENCE.value: {ItemInput.EVIDENCE.value: plain_value(f"test {TEST} passes locally")},
+        ItemInput.OUTCOME.value: {ItemInput.OUTCOME.value: static_select("pass")},
+        ItemInput.REASON.value: {ItemInput.REASON.value: plain_value(None)},
+    }
+    meta = json.dumps({"id": item_id, "n": 1, "surface": {"kind": "none"}})
+    done = slack.view_submission(View.ITEM_VALIDATE.value, form, user="UALICE", private_metadata=meta)
+    assert done.json() is None, done.text
+    validated = item(bot, item_id)
+    assert validated.status == "validated"
+    assert [(e["kind"], e["ref"]) for e in validated.evidence] == [("test", TEST)]
+    status, answer = post(bot, report("failed"))
+    assert status == 202 and answer["regressed"] == [item_id], answer
+    assert item(bot, item_id).status == "in_progress"
 
 
 def _buttons(post_args: dict[str, Any]) -> list[str]:

@@ -153,6 +153,7 @@ def create_modal(
             "Success criteria",
             multiline=True,
             placeholder="One per line, e.g. Startup completes without DeterministicStartupError",
+            hint="Name the test that proves one, and CI ticks it: … --test tests/test_boot.py::test_start",
         ),
         _text_input(ItemInput.SOURCE, "Source (analysis or message)", initial=source, max_length=500),
         _text_input(ItemInput.INCIDENT, "Incident", placeholder="INC-20251010-001"),
