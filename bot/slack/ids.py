@@ -47,6 +47,9 @@ class Action(StrEnum):
     INCIDENT_ADD_ACTION_ITEM = "incident_add_action_item"
     # extraction from documents
     EXTRACT_REVIEW = "extract_review"  # the button under a document shared in a DM: open its preview
+    EXTRACT_TICK = "extract_tick"  # keyed by row index: the "Create" box of one preview row
+    EXTRACT_EDIT = "extract_edit"  # keyed by row index: push the row's edit form
+    EXTRACT_PAGE = "extract_page"  # keyed prev/next: another page of the preview
     # issue trackers: an issue closed as not planned asks the owner
     TRACKER_CANCEL = "tracker_cancel"
     TRACKER_KEEP_OPEN = "tracker_keep_open"
@@ -65,6 +68,7 @@ class View(StrEnum):
     INCIDENT_ACTION_ITEM = "incident_action_item"
     EXTRACT_INPUT = "extract_input"
     EXTRACT_PREVIEW = "extract_preview"
+    EXTRACT_EDIT = "extract_edit"  # one preview row's title, priority, owner, deadline and kind
 
 
 class IncidentInput(StrEnum):
@@ -120,7 +124,12 @@ class ExtractInput(StrEnum):
     TEXT = "extract_text"
     FILE = "extract_file"
     SOURCE = "extract_source"
-    PICK = "extract_pick"  # one checkbox group per ten items: extract_pick_0, extract_pick_1, …
+    TICK = "extract_tick"  # one block per preview row: extract_tick_0, extract_tick_1, …
+    TITLE = "extract_item_title"
+    PRIORITY = "extract_item_priority"
+    OWNER = "extract_item_owner"
+    DEADLINE = "extract_item_deadline"
+    KIND = "extract_item_kind"
 
 
 class AlertInput(StrEnum):

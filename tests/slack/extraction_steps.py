@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlmodel import select
 from bot.core.extraction import Extraction, extract
 from bot.slack.ids import ExtractInput, View
 from storage.models import RemediationItem
-from tests.fakes.signing import SlackDriver, checkboxes, plain_value
+from tests.fakes.signing import SlackDriver, checkboxes, plain_value, static_select, users_select
 from tests.fakes.slack_api import FakeSlack
 from tests.support import BotHarness, snapshot
 
@@ -124,42 +125,57 @@ def submit_paste(
 
 @dataclass(frozen=True)
 class PreviewRow:
-    value: str
-    text: str
-    description: str
+    value: str  # the row's index
+    text: str  # "*3.* the whole title"
+    description: str  # "`P1` · <@UBOB> · due 30 Nov 2026 · corrective" and the notes
     ticked: bool
+    block_id: str
+    tick_action: str
+    edit_action: str
 
 
 def preview_rows(view: dict[str, Any]) -> list[PreviewRow]:
+    """The rows one page of the preview shows: a section (title, fields, notes) then its actions block."""
     rows: list[PreviewRow] = []
-    for block in view["blocks"]:
-        if block.get("type") != "input" or not block["block_id"].startswith(ExtractInput.PICK.value):
+    blocks = view["blocks"]
+    for above, block in pairwise(blocks):
+        if block.get("type") != "actions" or not block.get("block_id", "").startswith(
+            ExtractInput.TICK.value
+        ):
             continue
-        element = block["element"]
-        ticked = {o["value"] for o in element.get("initial_options") or []}
-        for option in element["options"]:
-            rows.append(
-                PreviewRow(
-                    option["value"],
-                    option["text"]["text"],
-                    option["description"]["text"],
-                    option["value"] in ticked,
-                )
+        box, edit = block["elements"]
+        assert box["type"] == "checkboxes" and edit["type"] == "button"
+        first, *rest = above["text"]["text"].split("\n")
+        rows.append(
+            PreviewRow(
+                edit["value"],
+                first,
+                "\n".join(rest),
+                bool(box.get("initial_options")),
+                block["block_id"],
+                box["action_id"],
+                edit["action_id"],
             )
+        )
     return rows
 
 
-def tick(values: list[str]) -> dict[str, dict[str, Any]]:
-    """The preview's state with `values` ticked, ten per group as the form holds them."""
-    groups: dict[str, list[str]] = {}
-    for value in values:
-        block_id = f"{ExtractInput.PICK.value}_{int(value) // 10}"
-        groups.setdefault(block_id, []).append(value)
-    return {block_id: {block_id: checkboxes(chosen)} for block_id, chosen in groups.items()}
+def tick(view: dict[str, Any], values: list[str]) -> dict[str, dict[str, Any]]:
+    """The state of the preview page `view` with the rows `values` ticked and its other rows unticked."""
+    state: dict[str, dict[str, Any]] = {}
+    for row in preview_rows(view):
+        state[row.block_id] = {row.tick_action: checkboxes(["create"] if row.value in values else [])}
+    return state
 
 
-def confirm(slack: SlackDriver, values: list[str], *, user: str = "UALICE") -> dict[str, Any]:
-    reply = slack.view_submission(View.EXTRACT_PREVIEW.value, tick(values), user=user)
+def confirm(
+    slack: SlackDriver, values: list[str], *, user: str = "UALICE", view: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Submit the newest preview (or `view`) with the rows `values` of the page it shows ticked."""
+    shown = view or newest_view(slack.fake, View.EXTRACT_PREVIEW)  # type: ignore[arg-type]
+    reply = slack.view_submission(
+        View.EXTRACT_PREVIEW.value, tick(shown, values), user=user, view_id=shown.get("id")
+    )
     assert reply.status == 200, reply.text
     return reply.json() or {}
 
@@ -180,7 +196,67 @@ def unchanged_tables(bot: BotHarness) -> dict[str, Any]:
 
 
 def title_shown(row: PreviewRow, title: str) -> bool:
-    """The option shows the title, or its beginning when it was cut to fit."""
+    """The row shows the whole title (escaped as mrkdwn)."""
     shown = row.text.split(" ", 1)[1]
-    plain = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return plain == title or (plain.endswith("…") and title.startswith(plain[:-1]))
+    return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == title
+
+
+def turn_page(slack: SlackDriver, view: dict[str, Any], way: str, *, user: str = "UALICE") -> dict[str, Any]:
+    """Press the preview's "prev"/"next" page button; the preview as it then is."""
+    reply = slack.block_action(f"extract_page:{way}", view=view["id"], user=user)
+    assert reply.status == 200, reply.text
+    return slack.fake.views[view["id"]]  # type: ignore[union-attr]
+
+
+def untick_now(slack: SlackDriver, view: dict[str, Any], row: PreviewRow, *, user: str = "UALICE") -> None:
+    """Untick one row's "Create" box, as Slack reports the change at once."""
+    reply = slack.block_action(
+        row.tick_action,
+        view=view["id"],
+        user=user,
+        action_type="checkboxes",
+        action_extra={"selected_options": []},
+        state=tick(view, [r.value for r in preview_rows(view) if r.ticked and r.value != row.value]),
+    )
+    assert reply.status == 200, reply.text
+
+
+def open_edit(slack: SlackDriver, view: dict[str, Any], row: PreviewRow, *, user: str = "UALICE") -> dict:
+    """Press a row's Edit button: the edit form pushed over the preview."""
+    reply = slack.block_action(
+        row.edit_action,
+        view=view["id"],
+        user=user,
+        state=tick(view, [r.value for r in preview_rows(view) if r.ticked]),
+    )
+    assert reply.status == 200, reply.text
+    pushed = newest_view(slack.fake, View.EXTRACT_EDIT)  # type: ignore[arg-type]
+    assert pushed["previous_view_id"] == view["id"]
+    return pushed
+
+
+def edit_values(
+    *,
+    title: str | None,
+    priority: str | None,
+    owner: str | None = None,
+    deadline: str | None = None,
+    kind: str | None = "corrective",
+) -> dict[str, dict[str, Any]]:
+    return {
+        ExtractInput.TITLE.value: {ExtractInput.TITLE.value: plain_value(title)},
+        ExtractInput.PRIORITY.value: {ExtractInput.PRIORITY.value: static_select(priority)},
+        ExtractInput.OWNER.value: {ExtractInput.OWNER.value: users_select(owner)},
+        ExtractInput.DEADLINE.value: {
+            ExtractInput.DEADLINE.value: {"type": "datepicker", "selected_date": deadline}
+        },
+        ExtractInput.KIND.value: {ExtractInput.KIND.value: static_select(kind)},
+    }
+
+
+def save_edit(
+    slack: SlackDriver, form: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = "UALICE"
+) -> dict[str, Any]:
+    reply = slack.view_submission(View.EXTRACT_EDIT.value, values, view_id=form["id"], user=user)
+    assert reply.status == 200, reply.text
+    return reply.json() or {}

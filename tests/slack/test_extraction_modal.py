@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,7 +49,8 @@ def test_every_fixture_document_through_the_form(path, bot, slack, fake_slack, c
     assert len(rows) == len(found.items)
     for row, item in zip(rows, found.items, strict=True):
         assert title_shown(row, item.title), (row.text, item.title)
-        assert row.description.startswith(item.priority)
+        assert row.description.startswith(f"`{item.priority}` · ")
+        assert row.description.split("\n")[0].endswith(item.kind)
         assert (f"<@{item.owner_user_id}>" if item.owner_user_id else "no owner") in row.description
         assert row.ticked
     shown = str(preview["blocks"])
@@ -149,12 +150,14 @@ def test_ticking_nothing_creates_nothing_and_says_so_next_to_the_items(bot, slac
 
 @pytest.mark.both_backends
 def test_a_preview_submitted_twice_creates_once(bot, slack, fake_slack):
+    from tests.slack.extraction_steps import tick
+
     preview = preview_of(slack, fake_slack, PLAN)
     values = [r.value for r in preview_rows(preview)]
     first = confirm(slack, values)
     again = slack.view_submission(
         View.EXTRACT_PREVIEW.value,
-        {"extract_pick_0": {"extract_pick_0": {"type": "checkboxes", "selected_options": []}}},
+        tick(preview, []),
         view_id=preview["id"],
         private_metadata=preview["private_metadata"],
     ).json()
@@ -175,7 +178,7 @@ def test_concurrent_submissions_of_one_preview_create_once(bot, slack, fake_slac
     from tests.support import SIGNING_SECRET
 
     preview = preview_of(slack, fake_slack, PLAN)
-    values = tick([r.value for r in preview_rows(preview)])
+    values = tick(preview, [r.value for r in preview_rows(preview)])
     answers: list[dict] = []
 
     def submit() -> None:
@@ -329,35 +332,172 @@ def _plan(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_hundred_items_stay_within_the_limits_and_all_can_be_created(bot, slack, fake_slack):
-    from tests.fakes.blockkit_limits import validate_view
+def _attached_preview(slack, fake_slack, text: str, name: str = "big-plan.md") -> dict:
+    from tests.slack.extraction_steps import attach
 
-    preview = preview_of(slack, fake_slack, _plan(100))
-    assert validate_view(preview, "modal") == []
-    assert len(preview["blocks"]) <= 100
-    rows = preview_rows(preview)
-    assert len(rows) == 100 and all(r.ticked for r in rows)
-    confirm(slack, [r.value for r in rows])
-    assert len(items(bot)) == 100
+    file_id = fake_slack.add_file(name, text.encode())
+    open_form(slack, fake_slack)
+    ack = slack.view_submission(View.EXTRACT_INPUT.value, attach(file_id, name)).json()
+    assert ack["response_action"] == "update", ack
+    return newest_view(fake_slack, View.EXTRACT_PREVIEW)
+
+
+@pytest.mark.both_backends
+def test_hundreds_of_items_come_in_pages_within_the_limits_and_ticks_and_edits_are_kept(
+    bot, slack, fake_slack
+):
+    from tests.fakes.blockkit_limits import validate_view
+    from tests.slack.extraction_steps import edit_values, open_edit, save_edit, turn_page, untick_now
+
+    preview = _attached_preview(slack, fake_slack, _plan(340))
+    seen: list[str] = []
+    for page in range(17):
+        assert validate_view(preview, "modal") == [] and len(preview["blocks"]) <= 100
+        rows = preview_rows(preview)
+        assert [r.value for r in rows] == [str(n) for n in range(page * 20, page * 20 + 20)]
+        assert f"Items {page * 20 + 1} to {page * 20 + 20} of 340* (page {page + 1} of 17)" in str(
+            preview["blocks"]
+        )
+        assert all(r.ticked for r in rows)
+        seen += [r.text for r in rows]
+        if page < 16:
+            preview = turn_page(slack, preview, "next")
+    assert "On to items" not in str(preview["blocks"])  # the last page has no way further
+    assert seen == [f"*{n}.* Harden service {n} against broker resets" for n in range(1, 341)]
+    assert "340 items* found" in preview["blocks"][0]["text"]["text"]
+
+    for _ in range(14):  # back to page 3 (items 41 to 60)
+        preview = turn_page(slack, preview, "prev")
+    assert preview_rows(preview)[0].value == "40"
+    untick_now(slack, preview, preview_rows(preview)[4])  # item 45
+    preview = turn_page(slack, preview, "prev")  # page 2: items 21 to 40
+    row = preview_rows(preview)[9]  # item 30
+    form = open_edit(slack, preview, row)
+    assert save_edit(slack, form, edit_values(title="Harden service 30 first", priority="P0")) == {}
+    preview = fake_slack.views[preview["id"]]
+    assert preview_rows(preview)[9].text == "*30.* Harden service 30 first"  # still on page 2
+    assert (
+        "`P0`" in preview_rows(preview)[9].description and "_edited_" in preview_rows(preview)[9].description
+    )
+    preview = turn_page(slack, preview, "next")
+    assert not preview_rows(preview)[4].ticked  # item 45 stays unticked
+    preview = turn_page(slack, preview, "prev")
+    assert "338 of 340 ticked" not in preview["blocks"][0]["text"]["text"]
+    assert "339 of 340 ticked" in preview["blocks"][0]["text"]["text"]
+
+    # Submitted from page 2 with item 25 unticked on screen: 338 items.
+    ack = confirm(slack, [r.value for r in preview_rows(preview) if r.value != "24"], view=preview)
+
+    assert "Created 338 items" in ack["view"]["blocks"][0]["text"]["text"]
+    created = {i.title: i for i in items(bot)}
+    assert len(created) == 338
+    assert "Harden service 25 against broker resets" not in created
+    assert "Harden service 45 against broker resets" not in created
+    assert created["Harden service 30 first"].priority == "P0"
+    assert "Harden service 30 against broker resets" not in created
     bot.deliver()
     [summary] = [p for p in fake_slack.posts("CGENERAL") if p["text"].startswith("Extracted")]
-    assert summary["text"].startswith("Extracted 100 items from FIVE_WHYS.md: P")
-    [dm] = [m for m in fake_slack.messages("UBOB") if "made you the owner" in m["text"]]
-    assert "100 remediation items" in dm["text"]
+    assert summary["text"].startswith("Extracted 338 items from big-plan.md: P")
 
 
 def test_more_items_than_one_preview_holds_are_counted_not_offered(bot, slack, fake_slack):
     from tests.fakes.blockkit_limits import validate_view
 
-    text = _plan(450)
-    assert len(text) > 3000  # longer than the box takes: attached as a file
-    file_id = fake_slack.add_file("big-plan.md", text.encode())
-    open_form(slack, fake_slack)
-    from tests.slack.extraction_steps import attach
-
-    ack = slack.view_submission(View.EXTRACT_INPUT.value, attach(file_id, "big-plan.md")).json()
-    preview = ack["view"]
+    preview = _attached_preview(slack, fake_slack, _plan(520))
     assert validate_view(preview, "modal") == [] and len(preview["blocks"]) <= 100
-    assert len(preview_rows(preview)) == 200
-    assert "Only the first 200 of 450 items" in str(preview["blocks"])
-    assert "450 items" in preview["blocks"][0]["text"]["text"]
+    assert "Only the first 500 of 520 items" in str(preview["blocks"])
+    assert "520 items" in preview["blocks"][0]["text"]["text"]
+    assert "of 500* (page 1 of 25)" in str(preview["blocks"])
+
+
+def test_edited_title_priority_owner_deadline_and_kind_are_what_is_created(bot, slack, fake_slack, clock):
+    from tests.slack.extraction_steps import edit_values, open_edit, save_edit
+
+    preview = preview_of(slack, fake_slack, PLAN)
+    row = preview_rows(preview)[1]  # "Add a startup integration test", carol, default deadline
+    form = open_edit(slack, preview, row)
+    shown = {b["block_id"]: b.get("element") for b in form["blocks"] if b["type"] == "input"}
+    assert shown["extract_item_title"]["initial_value"] == "Add a startup integration test"
+    assert shown["extract_item_priority"]["initial_option"]["value"] == row.description[1:3]
+    assert shown["extract_item_owner"]["initial_user"] == "UCAROL"
+    assert "initial_date" not in shown["extract_item_deadline"]  # the priority's default
+    long_title = "Add a startup integration test that boots SMD against a cold database " * 2
+    long_title = long_title.strip()[:199]
+    day = (clock() + timedelta(days=9)).date()
+
+    ack = save_edit(
+        slack,
+        form,
+        edit_values(
+            title=long_title, priority="P0", owner="UDAVE", deadline=day.isoformat(), kind="preventative"
+        ),
+    )
+
+    assert ack == {}  # the form closes: back to the preview, which shows the edit
+    assert form["id"] not in fake_slack.views
+    preview = fake_slack.views[preview["id"]]
+    edited = preview_rows(preview)[1]
+    assert edited.text == f"*2.* {long_title}"  # the whole title, not cut
+    assert edited.description.startswith(f"`P0` · <@UDAVE> · due {day.day} {day:%b %Y} · preventative")
+    assert items(bot) == []
+
+    confirm(slack, [r.value for r in preview_rows(preview)])
+
+    created = {i.title: i for i in items(bot)}
+    item = created[long_title]
+    assert (item.priority, item.owner_id, item.kind) == ("P0", "UDAVE", "preventative")
+    assert item.deadline == datetime.combine(day, time(17, 0), tzinfo=NEW_YORK)
+    assert "Add a startup integration test" not in created
+    assert item.source_ref == "FIVE_WHYS.md"
+    bot.deliver()
+    assert [m for m in fake_slack.messages("UDAVE") if "made you the owner" in m["text"]]
+    assert not [m for m in fake_slack.messages("UCAROL") if "made you the owner" in m["text"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "block", "message"),
+    [
+        ({"priority": "P9"}, "extract_item_priority", "is not a priority"),
+        ({"deadline": "2026-11-20"}, "extract_item_deadline", "has passed"),
+        ({"title": "x" * 201}, "extract_item_title", "keep it to 200"),
+        ({"title": "   "}, "extract_item_title", "needs a title"),
+        ({"kind": "heroic"}, "extract_item_kind", "is not a kind"),
+        ({"owner": "UNOBODY"}, "extract_item_owner", "not in this workspace"),
+        ({"deadline": "tomorrow"}, "extract_item_deadline", "Pick a date"),
+    ],
+    ids=["priority", "past-deadline", "long-title", "empty-title", "kind", "owner", "garbled-date"],
+)
+def test_bad_input_in_an_edit_gets_a_field_error_and_changes_nothing(
+    change, block, message, bot, slack, fake_slack
+):
+    from tests.slack.extraction_steps import edit_values, open_edit, save_edit
+
+    preview = preview_of(slack, fake_slack, PLAN)
+    form = open_edit(slack, preview, preview_rows(preview)[0])
+    before = unchanged_tables(bot)
+    values = {"title": "Fix the async chain", "priority": "P1", "owner": "UBOB", "kind": "corrective"}
+
+    ack = save_edit(slack, form, edit_values(**{**values, **change}))
+
+    assert ack["response_action"] == "errors"
+    assert list(ack["errors"]) == [block] and message in ack["errors"][block], ack
+    assert unchanged_tables(bot) == before
+    assert form["id"] in fake_slack.views  # the form stays open
+    confirm(slack, ["0"], view=fake_slack.views[preview["id"]])
+    assert [i.title for i in items(bot)] == ["Fix the async/await chain in SMD startup"]
+
+
+def test_an_edit_after_the_preview_was_used_changes_nothing(bot, slack, fake_slack):
+    from tests.slack.extraction_steps import edit_values, open_edit, save_edit
+
+    preview = preview_of(slack, fake_slack, PLAN)
+    form = open_edit(slack, preview, preview_rows(preview)[0])
+    driver_ack = slack.view_submission(
+        View.EXTRACT_PREVIEW.value, {}, view_id=preview["id"], private_metadata=preview["private_metadata"]
+    ).json()
+    assert "Created 3 items" in driver_ack["view"]["blocks"][0]["text"]["text"]
+    before = [(i.title, i.priority) for i in items(bot)]
+    ack = save_edit(slack, form, edit_values(title="Something else", priority="P0"))
+    assert ack == {}
+    assert [(i.title, i.priority) for i in items(bot)] == before
+    assert "already used" in str(fake_slack.views[preview["id"]]["blocks"])

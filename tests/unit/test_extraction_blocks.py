@@ -4,6 +4,7 @@ in a large backlog, and where the bot token may be sent."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 
 import pytest
@@ -54,6 +55,12 @@ def preview(rows: list[Row], *, found: int | None = None, **extra) -> Preview:
 HOSTILE = "<!channel> & <@U123> " + "*_~`" * 30 + "&" * 100
 
 
+def _row_blocks(view: dict) -> list[tuple[dict, dict]]:
+    """(section, actions) per row the page shows."""
+    pairs = pairwise(view["blocks"])
+    return [(s, a) for s, a in pairs if a["type"] == "actions" and a["block_id"].startswith("extract_tick_")]
+
+
 def test_a_full_preview_of_hostile_text_stays_within_every_limit():
     rows = [
         row(
@@ -63,41 +70,53 @@ def test_a_full_preview_of_hostile_text_stays_within_every_limit():
             notes=(HOSTILE,) * 5,
             duplicate_of="P1-20261123-001" if i % 3 == 0 else None,
             duplicate_why="an open item has the same title",
+            description=HOSTILE * 40,
         )
-        for i in range(200)
+        for i in range(500)
     ]
-    view = blocks.preview_modal(
-        preview(rows, found=5_000, done=(HOSTILE,) * 500, warnings=(HOSTILE,) * 500, source=HOSTILE)
-    )
-    assert validate_view(view, "modal") == []
-    assert len(view["blocks"]) <= 100
-    assert "<!channel>" not in str(view["blocks"]) and "<!here>" not in str(view["blocks"])
-    options = [o for b in view["blocks"] if b["type"] == "input" for o in b["element"]["options"]]
-    assert len(options) == 200
-    ticked = [
-        o for b in view["blocks"] if b["type"] == "input" for o in b["element"].get("initial_options", [])
-    ]
-    assert len(ticked) == len([r for r in rows if r.checked])
-    assert len(view["private_metadata"]) < 100
+    whole = preview(rows, found=5_000, done=(HOSTILE,) * 500, warnings=(HOSTILE,) * 500, source=HOSTILE)
+    for page in (0, 1, 12, 24, 99):
+        view = blocks.preview_modal(whole, page=page)
+        assert validate_view(view, "modal") == []
+        assert len(view["blocks"]) <= 100
+        assert "<!channel>" not in str(view["blocks"]) and "<!here>" not in str(view["blocks"])
+        shown = _row_blocks(view)
+        assert len(shown) == 20
+        ticked = [a for _, a in shown if a["elements"][0].get("initial_options")]
+        first = min(page, 24) * 20
+        assert len(ticked) == len([r for r in rows[first : first + 20] if r.checked])
+        assert len(view["private_metadata"]) < 100
 
 
-@pytest.mark.parametrize("count", [1, 9, 10, 11, 99, 100, 101, 200])
-def test_groups_of_ten(count):
-    view = blocks.preview_modal(preview([row(i, f"Fix thing {i}") for i in range(count)]))
-    groups = [b for b in view["blocks"] if b["type"] == "input"]
-    assert len(groups) == (count + 9) // 10
-    assert all(len(g["element"]["options"]) <= 10 for g in groups)
-    assert validate_view(view, "modal") == []
+@pytest.mark.parametrize("count", [1, 19, 20, 21, 99, 100, 101, 500])
+def test_pages_of_twenty(count):
+    whole = preview([row(i, f"Fix thing {i}") for i in range(count)])
+    pages = (count + 19) // 20
+    seen = []
+    for page in range(pages):
+        view = blocks.preview_modal(whole, page=page)
+        assert validate_view(view, "modal") == []
+        seen += [a["elements"][1]["value"] for _, a in _row_blocks(view)]
+        paging = [b for b in view["blocks"] if b.get("block_id") == "extract_pages"]
+        assert len(paging) == (1 if pages > 1 else 0)
+        if pages > 1:
+            ways = [e["action_id"] for e in paging[0]["elements"]]
+            assert ways == [
+                w
+                for w, on in (("extract_page:prev", page > 0), ("extract_page:next", page < pages - 1))
+                if on
+            ]
+    assert seen == [str(i) for i in range(count)]
 
 
-def test_a_cut_title_is_shown_in_full_under_its_group():
+def test_a_long_title_is_shown_whole():
     title = (
-        "Replace the hand-rolled retry loop in the ledger exporter with the shared backoff helper & jitter"
+        "Replace the hand-rolled retry loop in the ledger exporter with the shared backoff helper & jitter "
+        "so that a slow ledger never holds the export queue for more than one retry window"
     )
     view = blocks.preview_modal(preview([row(0, title)]))
-    option = view["blocks"][1]["element"]["options"][0]
-    assert len(option["text"]["text"]) <= 75 and option["text"]["text"].endswith("…")
-    assert "&amp; jitter" in view["blocks"][2]["elements"][0]["text"]
+    [(text, _actions)] = _row_blocks(view)
+    assert text["text"]["text"].split("\n")[0] == "*1.* " + title.replace("&", "&amp;")
 
 
 def test_the_deadline_shown_says_whether_it_was_written_or_is_the_default():
@@ -105,9 +124,38 @@ def test_the_deadline_shown_says_whether_it_was_written_or_is_the_default():
     written = row(0, "A", due=date(2026, 12, 1), due_at=due, deadline=due, owner_id="UBOB")
     default = row(1, "B")
     view = blocks.preview_modal(preview([written, default]))
-    first, second = view["blocks"][1]["element"]["options"]
-    assert first["description"]["text"] == "P1 · <@UBOB> · due 1 Dec 2026"
-    assert second["description"]["text"] == "P1 · no owner · default due 26 Nov 2026"
+    first, second = (s["text"]["text"].split("\n")[1] for s, _ in _row_blocks(view))
+    assert first == "`P1` · <@UBOB> · due 1 Dec 2026 · corrective"
+    assert second == "`P1` · no owner · default due 26 Nov 2026 · corrective"
+
+
+def test_the_edit_form_holds_the_row_and_stays_within_the_limits():
+    due = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    written = row(
+        3,
+        HOSTILE[:200],
+        due=date(2026, 12, 1),
+        due_at=due,
+        deadline=due,
+        owner_id="UBOB",
+        description=HOSTILE * 40,
+        section=HOSTILE,
+        line=12,
+    )
+    view = blocks.edit_modal(written, draft_id="d" * 16, page=0, parent="V1")
+    assert validate_view(view, "modal") == []
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["extract_item_deadline"]["initial_date"] == "2026-12-01"
+    assert inputs["extract_item_owner"]["initial_user"] == "UBOB"
+    assert inputs["extract_item_title"]["initial_value"] == HOSTILE[:200]
+    assert "<!channel>" not in str(view["blocks"][0])
+    default = blocks.edit_modal(row(0, "B"), draft_id="d" * 16, page=0, parent="V1")
+    assert (
+        "initial_date"
+        not in {b["block_id"]: b["element"] for b in default["blocks"] if b["type"] == "input"}[
+            "extract_item_deadline"
+        ]
+    )
 
 
 def test_the_form_and_the_other_views_are_valid():

@@ -8,7 +8,7 @@ message and one DM per named owner are queued in the same transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,10 +35,13 @@ class Created:
     again: bool = False  # this preview had been submitted before; `ids` are what that created
 
 
-def create_from_draft(deps: Deps, *, draft_id: str, user_id: str, picked: Sequence[int]) -> Created:
-    """Create the draft's rows whose indexes are in `picked`, each linked to the draft's source and
-    incident, and queue the summary and the owners' DMs. UserError when nothing is picked or the draft is
-    gone; nothing is written then."""
+def create_from_draft(
+    deps: Deps, *, draft_id: str, user_id: str, ticks: Mapping[int, bool] | None = None
+) -> Created:
+    """Create the draft's ticked rows, as the person edited them, each linked to the draft's source and
+    incident, and queue the summary and the owners' DMs. `ticks`: the boxes of the page submitted (the
+    other pages' are kept in the draft). UserError when nothing is ticked or the draft is gone; nothing is
+    written then."""
     now = deps.now()
     with deps.uow() as session:
         draft = store.get_draft(session, draft_id=draft_id)
@@ -47,8 +50,12 @@ def create_from_draft(deps: Deps, *, draft_id: str, user_id: str, picked: Sequen
         if not store.take_draft(session, draft_id=draft.id, now=now):
             session.refresh(draft)
             return Created(draft.source, tuple(draft.created_ids), again=True)
-        wanted = set(picked)
-        rows = [r for r in (Row.from_json(d) for d in draft.items) if r.index in wanted]
+        ticked = ticks or {}
+        rows = [
+            r
+            for r in (Row.from_json(d) for d in draft.items)
+            if (ticked[r.index] if r.index in ticked else r.checked)
+        ]
         if not rows:
             raise UserError("Tick at least one item to create, or close the form to create nothing.")
         items = [_create(session, deps, draft, row, now=now, actor_id=user_id) for row in rows]

@@ -2,8 +2,8 @@
 
     doc = read_pasted(text, source="…")  or  read_file(deps, file_id)   # FileProblem / DocumentProblem
     preview = prepare(deps, user_id=…, channel_id=…, document=doc)      # NothingActionable, or a draft
-    … the person unticks what they do not want …
-    extraction_create.create_from_draft(deps, draft_id=…, user_id=…, picked=[0, 2])
+    … the person unticks what they do not want (set_ticks), edits a row (edit) …
+    extraction_create.create_from_draft(deps, draft_id=…, user_id=…, ticks={0: True, 1: False})
 
 Nothing is created before the confirmation; a refusal (bad document, nothing actionable) writes nothing.
 The preview is kept server-side as an ExtractionDraft (a modal's private_metadata holds only its id).
@@ -13,13 +13,13 @@ Slack calls (files.info, the download, users.list, users.info) happen outside an
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.errors import UserError, about
 from bot.core.extraction import DocumentError, ExtractedItem, check_document, extract
-from bot.core.extraction_preview import NothingActionable, Preview, Row
+from bot.core.extraction_preview import NothingActionable, Preview, Row, RowChange, edit_row
 from bot.core.items import rules
 from bot.core.mrkdwn import escape, truncate
 from bot.core.timing.deadlines import END_OF_DAY
@@ -33,7 +33,7 @@ from storage import extraction as store
 from storage.models import ExtractionDraft
 
 MAX_BYTES = 200_000
-MAX_OFFERED = 200  # items one preview offers (twenty checkbox groups); more are counted, not offered
+MAX_OFFERED = 500  # items one preview offers (in pages of twenty); more are counted, not offered
 FILE_WINDOW = timedelta(hours=1)  # a file shared longer ago than this is not what `extract` means
 DRAFT_LIFETIME = timedelta(days=7)
 OPEN_TITLES_SCANNED = 20_000
@@ -176,6 +176,62 @@ def load_preview(deps: Deps, *, draft_id: str, user_id: str) -> Preview:
         draft = store.get_draft(session, draft_id=draft_id)
         if draft is None or draft.user_id != user_id:
             raise UserError(GONE)
+        return _preview(draft)
+
+
+def set_ticks(deps: Deps, *, draft_id: str, user_id: str, ticks: dict[int, bool]) -> Preview:
+    """Remember which of the draft's rows the person ticked (the rows of the page they saw)."""
+
+    def tick(rows: list[Row]) -> list[Row]:
+        return [replace(r, included=ticks[r.index]) if r.index in ticks else r for r in rows]
+
+    return _change(deps, draft_id=draft_id, user_id=user_id, change=tick)
+
+
+def edit(deps: Deps, *, draft_id: str, user_id: str, index: int, change: RowChange) -> Preview:
+    """The draft with row `index` as the person edited it (`Invalid` names each bad input; nothing is
+    kept then). An owner must be a person of this workspace; an edited row is ticked."""
+    if change.owner_id:
+        person = get_person(deps, change.owner_id)
+        why = None
+        if not person.known:
+            why = "That person is not in this workspace."
+        elif person.deleted or person.is_bot:
+            why = "Pick a person: a bot or a deactivated account cannot own an item."
+        if why:
+            raise UserError(why, field="owner")
+    tz = get_person(deps, user_id).tz
+    now = deps.now()
+
+    def apply(rows: list[Row]) -> list[Row]:
+        if not any(r.index == index for r in rows):
+            raise UserError(GONE)
+        return [
+            replace(
+                edit_row(
+                    r, change, now=now, tz=tz, policy=deps.settings.deadline_policy, end_of_day=END_OF_DAY
+                ),
+                included=True,
+            )
+            if r.index == index
+            else r
+            for r in rows
+        ]
+
+    return _change(deps, draft_id=draft_id, user_id=user_id, change=apply)
+
+
+def _change(deps: Deps, *, draft_id: str, user_id: str, change: Any) -> Preview:
+    """One unit of work: the draft's rows through `change`; UserError when it is gone or used."""
+    with deps.uow() as session:
+        draft = store.get_draft(session, draft_id=draft_id)
+        if draft is None or draft.user_id != user_id:
+            raise UserError(GONE)
+        if draft.used_at is None:
+            rows = change([Row.from_json(r) for r in draft.items])
+            draft.items = [r.to_json() for r in rows]
+            session.add(draft)
+            session.flush()
         return _preview(draft)
 
 

@@ -1,8 +1,9 @@
 """Block Kit for extracting items from documents: the input form, the preview, and what follows. Pure.
 
-The preview stays within a modal's 100 blocks for any document: ten items per checkbox group (Slack's
-limit), one context block of notes under a group only when one of its items needs a word, and at most
-`MAX_OFFERED` items offered (the service counts the rest). All document text is escaped.
+The preview stays within a modal's 100 blocks for any document: it shows `PAGE` rows at a time (two blocks
+each: the whole title with its fields and notes, then its "Create" box and Edit button) with buttons to
+the other pages; at most `MAX_OFFERED` items are offered (the service counts the rest). All document text
+is escaped.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.extraction_preview import NothingActionable, Preview, Row
+from bot.core.extraction_preview import PAGE, NothingActionable, Preview, Row, page_of
+from bot.core.items import rules
 from bot.core.records import ItemRecord
+from bot.core.timing.deadlines import END_OF_DAY
 from bot.slack.blocks.format import escape, truncate, user
 from bot.slack.blocks.items.text import item_line, open_button
+from bot.slack.blocks.kit import actions, button, input_block, option, select, text_input
 from bot.slack.blocks.replies import context, section
-from bot.slack.ids import Action, ExtractInput, View
+from bot.slack.ids import Action, ExtractInput, View, keyed
 
-GROUP = 10  # options per checkbox group
-OPTION_TEXT = 75  # characters of an option's text and of its description
 PASTE_LIMIT = 3000  # Slack's longest plain_text_input
 MAX_FILE_KB = 200
 TITLE = "Extract items"
@@ -55,10 +57,6 @@ def _modal(
     if submit:
         view["submit"] = _plain(submit)
     return view
-
-
-def pick_block_id(group: int) -> str:
-    return f"{ExtractInput.PICK.value}_{group}"
 
 
 # --- the input form -------------------------------------------------------------------------------
@@ -127,18 +125,8 @@ def input_modal(
 # --- the preview ----------------------------------------------------------------------------------
 
 
-def _fit(prefix: str, text: str, suffix: str = "", limit: int = OPTION_TEXT) -> str:
-    """``prefix + escape(text) + suffix`` cut (before escaping, so no entity is split) to `limit`."""
-    room = limit - len(prefix) - len(suffix)
-    shown = escape(text)
-    while len(shown) > room and text:
-        text = text[: max(0, min(len(text) - 1, room - 1))]
-        shown = escape(text) + "…"
-    return prefix + shown + suffix
-
-
 def _when(row: Row) -> str:
-    """The deadline as a date in the reader's time zone (a ``<!date>`` token would not fit an option)."""
+    """The deadline as a date in the reader's time zone."""
     day = f"{row.deadline.day} {row.deadline:%b %Y}"
     return f"due {day}" if not row.uses_default_deadline else f"default due {day}"
 
@@ -149,68 +137,115 @@ def _owner(row: Row) -> str:
     return "no owner"
 
 
-def _option(row: Row) -> dict[str, Any]:
-    description = f"{row.priority} · {_owner(row)} · {_when(row)}"
-    if len(description) > OPTION_TEXT:
-        description = f"{row.priority} · {_owner(row)}"
-    return {
-        "text": _md(_fit(f"*{row.index + 1}.* ", row.title)),
-        "description": _md(description[:OPTION_TEXT]),
-        "value": str(row.index),
-    }
-
-
 def _notes(row: Row) -> list[str]:
-    """What the reader should know about a row beyond its checkbox."""
+    """What the reader should know about a row beyond its title and fields."""
     out: list[str] = []
     if row.duplicate_of:
         out.append(f":warning: {escape(row.duplicate_why or 'duplicate')}: *{escape(row.duplicate_of)}*")
-    if len(escape(row.title)) + len(f"*{row.index + 1}.* ") > OPTION_TEXT:
-        out.append(f"_{escape(truncate(row.title, 300))}_")
     if row.owner_written and not row.owner_id:
         out.append(f"owner “{escape(truncate(row.owner_written, 80))}” is not a Slack user I know")
     out.extend(_MENTION.sub(r"<@\1>", escape(n)) for n in row.notes)
+    if row.description and not row.edited:
+        out.append(f"_full text:_ {escape(truncate(row.description, 600))}")
     return out
 
 
-def _group(rows: list[Row], number: int, first_of: int) -> list[dict[str, Any]]:
-    options = [_option(r) for r in rows]
-    element: dict[str, Any] = {
+def tick_block_id(index: int) -> str:
+    return f"{ExtractInput.TICK.value}_{index}"
+
+
+_TICK_BLOCK = re.compile(re.escape(ExtractInput.TICK.value) + r"_([0-9]{1,4})")
+
+
+def read_ticks(view: dict[str, Any] | None) -> dict[int, bool]:
+    """The "Create" boxes of the page a preview `view` shows, as its state holds them: row index -> ticked.
+    A row the state does not hold is left out (the draft keeps what it had)."""
+    values = ((view or {}).get("state") or {}).get("values") or {}
+    ticks: dict[int, bool] = {}
+    if not isinstance(values, dict):
+        return ticks
+    for block_id, elements in values.items():
+        match = _TICK_BLOCK.fullmatch(str(block_id))
+        if not match or not isinstance(elements, dict):
+            continue
+        for element in elements.values():
+            if isinstance(element, dict) and element.get("type") == "checkboxes":
+                chosen = element.get("selected_options") or []
+                ticks[int(match.group(1))] = any(
+                    isinstance(o, dict) and o.get("value") == TICKED for o in chosen
+                )
+    return ticks
+
+
+TICKED = "create"
+
+
+def _row_blocks(row: Row) -> list[dict[str, Any]]:
+    """A row: its whole title and what it will be created with, then its "Create" box and Edit button."""
+    fields = f"`{row.priority}` · {_owner(row)} · {_when(row)} · {row.kind}"
+    if row.edited:
+        fields += " · _edited_"
+    lines = [f"*{row.index + 1}.* {escape(row.title)}", fields, *_notes(row)]
+    box = {"text": _md("*Create*"), "value": TICKED}
+    tick: dict[str, Any] = {
         "type": "checkboxes",
-        "action_id": pick_block_id(number),
-        "options": options,
+        "action_id": keyed(Action.EXTRACT_TICK, row.index),
+        "options": [box],
     }
-    chosen = [o for o, r in zip(options, rows, strict=True) if r.checked]
-    if chosen:
-        element["initial_options"] = chosen
-    last = rows[-1].index + 1
-    label = f"Items {rows[0].index + 1} to {last} of {first_of}" if first_of > GROUP else "Items"
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "input",
-            "block_id": pick_block_id(number),
-            "label": _plain(label),
-            "optional": True,
-            "element": element,
-        }
+    if row.checked:
+        tick["initial_options"] = [box]
+    edit = button("Edit", keyed(Action.EXTRACT_EDIT, row.index), str(row.index))
+    return [
+        section(truncate("\n".join(lines), 3000)),
+        actions([tick, edit], block_id=tick_block_id(row.index)),
     ]
-    lines = [f"*{r.index + 1}.* " + "; ".join(notes) for r in rows if (notes := _notes(r))]
-    if lines:
-        blocks.append(context(truncate("\n".join(lines), 3000)))
-    return blocks
 
 
-def preview_modal(preview: Preview) -> dict[str, Any]:
-    """One checkbox per item (ticked unless it duplicates an existing item), its priority, owner and
-    deadline; notes on what could not be read; ticked items reported as done."""
-    rows = list(preview.rows)
+def _pager(page: int, pages: int, total: int, shown: tuple[Row, ...]) -> list[dict[str, Any]]:
+    if pages <= 1:
+        return []
+    first, last = shown[0].index + 1, shown[-1].index + 1
+    buttons = []
+    if page > 0:
+        buttons.append(
+            button(
+                f"Back to items {first - PAGE} to {first - 1}",
+                keyed(Action.EXTRACT_PAGE, "prev"),
+                str(page - 1),
+            )
+        )
+    if page < pages - 1:
+        upto = min(total, last + PAGE)
+        buttons.append(
+            button(f"On to items {last + 1} to {upto}", keyed(Action.EXTRACT_PAGE, "next"), str(page + 1))
+        )
+    return [
+        context(
+            f"*Items {first} to {last} of {total}* (page {page + 1} of {pages}). "
+            "Your ticks and edits are kept on every page."
+        ),
+        actions(buttons, block_id="extract_pages"),
+    ]
+
+
+def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
+    """One page of the preview: per row its whole title, priority, owner, deadline and kind, a "Create"
+    box (ticked unless it duplicates an existing item) and an Edit button; pages of `PAGE` rows with a
+    way through them; notes on what could not be read; ticked items reported as done."""
+    rows = preview.rows
+    page, shown = page_of(rows, page)
+    pages = max(1, -(-len(rows) // PAGE))
     noun = "item" if preview.found == 1 else "items"
     head = f"*{preview.found} {noun}* found in *{escape(preview.source)}*"
     if preview.incident_id:
         head += f", to be linked to *{escape(preview.incident_id)}*"
-    head += ". Untick what you do not want; nothing is created until you press *Create items*."
+    ticked = sum(1 for r in rows if r.checked)
+    head += (
+        f". {ticked} of {len(rows)} ticked. *Edit* changes an item's title, priority, owner, deadline or "
+        "kind; nothing is created until you press *Create items*."
+    )
     blocks: list[dict[str, Any]] = [section(head)]
-    duplicates = sum(1 for r in rows if not r.checked)
+    duplicates = sum(1 for r in rows if r.duplicate_of and not r.checked)
     if duplicates:
         blocks.append(
             context(f":warning: {duplicates} look like items that already exist; they start unticked.")
@@ -222,11 +257,66 @@ def preview_modal(preview: Preview) -> dict[str, Any]:
                 "Split the document to track the rest."
             )
         )
-    for number, start in enumerate(range(0, len(rows), GROUP)):
-        blocks += _group(rows[start : start + GROUP], number, len(rows))
+    pager = _pager(page, pages, len(rows), shown)
+    blocks += pager[:1]
+    for row in shown:
+        blocks += _row_blocks(row)
+    blocks += pager[1:]
     blocks += _footer(preview.done, preview.warnings)
-    meta = {"draft": preview.draft_id}
+    meta = {"draft": preview.draft_id, "page": str(page)}
     return _modal(View.EXTRACT_PREVIEW, "Review items", blocks, meta, "Create items")
+
+
+PRIORITY_NAMES = {"P0": "P0 · critical", "P1": "P1 · high", "P2": "P2 · medium", "P3": "P3 · low"}
+
+
+def edit_modal(row: Row, *, draft_id: str, page: int, parent: str) -> dict[str, Any]:
+    """One row's form: its title, priority, owner, deadline (empty: the priority's default) and kind.
+    Saving it goes back to the preview, which shows the row as edited."""
+    where = f"Line {row.line}" + (f", {escape(truncate(row.section, 200))}" if row.section else "")
+    intro = [f"*Item {row.index + 1}* · {where}"]
+    if row.description:
+        intro.append(f"_Full text:_ {escape(truncate(row.description, 2000))}")
+    date_element: dict[str, Any] = {"type": "datepicker"}
+    if not row.uses_default_deadline and row.due_at is not None:
+        date_element["initial_date"] = row.deadline.date().isoformat()
+    owner_element: dict[str, Any] = {"type": "users_select", "placeholder": _plain("Who does the work")}
+    if row.owner_id:
+        owner_element["initial_user"] = row.owner_id
+    blocks = [
+        section(truncate("\n".join(intro), 3000)),
+        input_block(
+            ExtractInput.TITLE.value,
+            "Title",
+            text_input(initial=row.title, max_length=rules.MAX_TITLE),
+        ),
+        input_block(
+            ExtractInput.PRIORITY.value,
+            "Priority",
+            select([option(v, k) for k, v in PRIORITY_NAMES.items()], initial=row.priority),
+            hint=f"Suggested: {row.priority_reason}"[:150] if row.priority_reason else None,
+        ),
+        input_block(ExtractInput.OWNER.value, "Owner", owner_element, optional=True),
+        input_block(
+            ExtractInput.DEADLINE.value,
+            "Deadline",
+            date_element,
+            optional=True,
+            hint=f"Due at {END_OF_DAY:%H:%M} your time that day. Empty: the priority's default deadline.",
+        ),
+        input_block(
+            ExtractInput.KIND.value,
+            "Kind",
+            select([option(k.capitalize(), k) for k in rules.KINDS], initial=row.kind),
+        ),
+    ]
+    meta = {"draft": draft_id, "row": str(row.index), "page": str(page), "parent": parent}
+    return _modal(View.EXTRACT_EDIT, f"Edit item {row.index + 1}", blocks, meta, "Save")
+
+
+def reading_modal(what: str) -> dict[str, Any]:
+    """What a shortcut opens at once (its trigger lasts 3 seconds) while it reads the thread."""
+    return _modal(View.EXTRACT_PREVIEW, TITLE, [section(f":hourglass_flowing_sand: {what}")], {}, None)
 
 
 def _footer(done: tuple[str, ...], warnings: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -305,11 +395,11 @@ def nothing_message(problem: NothingActionable) -> tuple[str, list[dict[str, Any
     return text, [section(f":mag: {text}"), *_footer(problem.done, problem.warnings)]
 
 
-def preview_or_done(preview: Preview) -> dict[str, Any]:
-    """The preview, or what it created when it has been used."""
+def preview_or_done(preview: Preview, *, page: int = 0) -> dict[str, Any]:
+    """The preview (at `page`), or what it created when it has been used."""
     if preview.used:
         return created_modal(preview.source, preview.created_ids, again=True)
-    return preview_modal(preview)
+    return preview_modal(preview, page=page)
 
 
 # --- after the items are created ------------------------------------------------------------------

@@ -7,25 +7,36 @@ submitted, and a second submission of the same preview creates nothing (the serv
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
 
 from bot.core.errors import UserError
+from bot.core.extraction_preview import RowChange
 from bot.deps import Deps
 from bot.services.extraction import create as extraction_create
 from bot.services.extraction import preview as service
+from bot.services.people import SLACK_DOWN
 from bot.slack import forms
 from bot.slack.blocks import extraction as blocks
 from bot.slack.forms import Field
 from bot.slack.ids import ExtractInput, View
+
+log = logging.getLogger(__name__)
 
 INPUT = {
     "text": Field(ExtractInput.TEXT, strip=False),  # first: a problem that names no input is shown here
     "file_ids": Field(ExtractInput.FILE, "files", also=("file",)),
     "source": Field(ExtractInput.SOURCE),
 }
-PREVIEW = {"picked": Field(ExtractInput.PICK, "checkboxes", prefix=True)}
+EDIT = {
+    "title": Field(ExtractInput.TITLE),
+    "priority": Field(ExtractInput.PRIORITY, "select"),
+    "owner": Field(ExtractInput.OWNER, "user"),
+    "deadline": Field(ExtractInput.DEADLINE, "date"),
+    "kind": Field(ExtractInput.KIND, "select"),
+}
 
 
 def register(app: App, deps: Deps) -> None:
@@ -49,17 +60,57 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(View.EXTRACT_PREVIEW.value)
     def on_preview(ack: Any, body: dict[str, Any]) -> None:
-        form = forms.read(body.get("view"), PREVIEW)
-        draft_id = str(form.meta.get("draft") or "")
-        if not draft_id:  # the "nothing to track" and "created" views have no submit button
+        view = body.get("view")
+        draft_id = str(forms.metadata(view).get("draft") or "")[:32]
+        if not draft_id:  # the "nothing to track", "reading" and "created" views have no submit button
             return ack()
         try:
             created = extraction_create.create_from_draft(
-                deps, draft_id=draft_id, user_id=body["user"]["id"], picked=forms.indexes(form["picked"])
+                deps, draft_id=draft_id, user_id=body["user"]["id"], ticks=blocks.read_ticks(view)
             )
-        except UserError as err:  # nothing ticked, or the draft is gone: said next to the first group
-            return ack(**form.refusal(err))
+        except UserError as err:  # nothing ticked, or the draft is gone: said above the rows
+            return ack(response_action="errors", errors=_first_row_error(view, err.message))
         ack(
             response_action="update",
             view=blocks.created_modal(created.source, created.ids, again=created.again),
         )
+
+    @app.view(View.EXTRACT_EDIT.value)
+    def on_edit(ack: Any, body: dict[str, Any], client: Any) -> None:
+        form = forms.read(body.get("view"), EDIT)
+        if (problems := form.read_errors()) is not None:
+            return ack(**problems)
+        draft_id = str(form.meta.get("draft") or "")[:32]
+        row = forms.indexes([str(form.meta.get("row", ""))])
+        page = forms.indexes([str(form.meta.get("page", ""))])
+        change = RowChange(
+            title=form["title"],
+            priority=form["priority"],
+            owner_id=form["owner"],
+            due_day=form["deadline"],
+            kind=form["kind"],
+        )
+        try:
+            if not row:
+                raise UserError(service.GONE)
+            preview = service.edit(
+                deps, draft_id=draft_id, user_id=body["user"]["id"], index=row[0], change=change
+            )
+        except UserError as err:
+            return ack(**form.refusal(err))
+        ack()  # back to the preview, updated below
+        parent = str(form.meta.get("parent") or "")
+        if parent:
+            try:
+                client.views_update(
+                    view_id=parent, view=blocks.preview_or_done(preview, page=page[0] if page else 0)
+                )
+            except SLACK_DOWN as exc:
+                log.warning("views.update of the extraction preview %s failed: %s", parent, exc)
+
+
+def _first_row_error(view: dict[str, Any] | None, message: str) -> dict[str, str]:
+    """A preview has no input block of its own to show an error at: the first row's "Create" box."""
+    ticks = blocks.read_ticks(view)
+    first = min(ticks) if ticks else 0
+    return {blocks.tick_block_id(first): forms.plain(message)}
