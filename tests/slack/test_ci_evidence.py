@@ -90,7 +90,7 @@ def post(
             headers={
                 "Content-Type": "application/json",
                 "X-Remediate-Timestamp": str(stamp),
-                "X-Remediate-Signature": signature or sign_v0(secret, stamp, body),
+                "X-Remediate-Signature": sign_v0(secret, stamp, body) if signature is None else signature,
             },
         )
         resp = conn.getresponse()
@@ -366,6 +366,8 @@ def test_forged_stale_hostile_and_oversized_reports_change_nothing(bot, slack, f
     assert post(bot, body, secret="another-secret-of-some-length")[0] == 401
     assert post(bot, body, signature="v0=" + "0" * 64)[0] == 401
     assert post(bot, body, ts=int(time.time()) - 600)[0] == 401
+    assert post(bot, body, ts=int(time.time()) + 600)[0] == 401  # from the future: refused too
+    assert post(bot, body, signature="")[0] == 401
     xxe = (
         '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         '<testsuite><testcase classname="tests.test_boot" name="test_start">&x;</testcase></testsuite>'
@@ -379,6 +381,11 @@ def test_forged_stale_hostile_and_oversized_reports_change_nothing(bot, slack, f
     assert post(bot, report(junit=bomb))[0] == 400
     big = report("passed", message="x" * (6 * 1024 * 1024))
     assert post(bot, big)[0] == 413
+    just_over = report("passed", message="x" * 32)
+    assert post(bot, just_over + b" " * (5 * 1024 * 1024 + 1 - len(just_over)))[0] == 413
+    bad_outcome = report(junit=None, tests=[{"id": TEST, "outcome": "green"}])
+    status, answer = post(bot, bad_outcome)
+    assert status == 400 and "outcome" in answer["error"], answer
     assert post(bot, b"not json")[0] == 400
     assert post(bot, json.dumps({"commit": SHA_1, "run_url": RUN_1}).encode())[0] == 400
     assert domain_snapshot(bot) == before
@@ -388,9 +395,12 @@ def test_forged_stale_hostile_and_oversized_reports_change_nothing(bot, slack, f
 def test_the_same_report_twice_changes_things_once(bot, slack, fake_slack):
     item_id = watched_item(slack)
     body = report("passed")
-    assert post(bot, body)[0] == 202
+    stamp = int(time.time())
+    assert post(bot, body, ts=stamp)[0] == 202
     settle(bot)
     once = domain_snapshot(bot)
+    # Replayed as it was (the same timestamp and signature).
+    assert post(bot, body, ts=stamp) == (200, {"ok": True, "duplicate": True})
     again = post(bot, body, ts=int(time.time()) - 1)  # signed afresh: a new signature
     assert again == (200, {"ok": True, "duplicate": True})
     # The same run and commit with another body (a retried job re-sending its results) is the same report.
@@ -398,6 +408,25 @@ def test_the_same_report_twice_changes_things_once(bot, slack, fake_slack):
     assert domain_snapshot(bot) == once
     assert len(dms(fake_slack, "UALICE", "ready to validate")) == 1
     assert item(bot, item_id).status == "completed"
+
+
+def test_a_report_may_list_its_tests_and_name_its_items(bot, slack, fake_slack):
+    item_id = watched_item(slack)
+    plain = create(slack, '"Retry the webhook" --priority P2', user="UALICE")
+    body = report(
+        junit=None,
+        tests=[
+            {"id": TEST, "outcome": "passed"},
+            {"id": "tests/test_other.py::test_unrelated", "outcome": "skipped"},
+        ],
+        items=[plain.lower(), "P2-20261123-999"],
+    )
+    status, answer = post(bot, body)
+    assert status == 202, answer
+    assert answer["cases"] == {"total": 2, "passed": 1, "failed": 0, "skipped": 1}
+    assert answer["completed"] == [item_id] and set(answer["items"]) == {item_id, plain}
+    assert answer["unknown_items"] == ["P2-20261123-999"]
+    assert [e["kind"] for e in item(bot, plain).evidence] == ["commit"]
 
 
 def test_a_failing_test_of_an_open_item_is_evidence_only(bot, slack, fake_slack):
@@ -520,3 +549,12 @@ def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_pat
     # The same report again, by the hook this time: one effect.
     assert post(bot, report("passed"))[0] == 200
     assert _cli(args, env).stdout.startswith("this report was taken before")
+    # A report the database path refuses: exit 1 with the reason, nothing written.
+    settle(bot)
+    before = domain_snapshot(bot)
+    results.write_text(json.dumps([{"id": TEST, "outcome": "green"}]))
+    refused = _cli([*args[:4], RUN_2, *args[5:]], env)
+    assert refused.returncode == 1 and "refused" in refused.stderr and "outcome" in refused.stderr
+    missing = _cli([str(tmp_path / "nowhere.xml"), *args[1:]], env)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert domain_snapshot(bot) == before

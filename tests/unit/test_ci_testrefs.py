@@ -246,3 +246,27 @@ def test_test_evidence_links_its_run_and_names_its_commit():
         line = evidence_line({**ci, "run_url": bad})
         assert "CI run" not in line and "<!channel>" not in line
     assert evidence_line({"kind": "test", "ref": "t", "by": "UBOB"}) == "*test* `t` (<@UBOB>)"
+
+
+def test_a_report_of_ten_thousand_cases_is_read_and_every_watched_test_found():
+    """(How fast is measured by bench/ci_reports.py; here, that all of it is read and matched.)"""
+    rows = []
+    for n in range(10_000):
+        name = f"test_case_{n}[p{n % 3}]" if n % 5 == 0 else f"test_case_{n}"
+        failed = '<failure message="AssertionError">assert False</failure>' if n % 97 == 0 else ""
+        rows.append(
+            f'<testcase classname="tests.pkg{n % 100}.test_mod{n % 7}" name="{name}">{failed}</testcase>'
+        )
+    xml = "<testsuites><testsuite>" + "".join(rows) + "</testsuite></testsuites>"
+    body = report_body(commit="abc1234", run_url="https://ci.example.com/1", junit=xml)
+    parsed = parse_report(body)
+    assert len(parsed.cases) == 10_000
+    assert parsed.counts() == {"passed": 10_000 - 104, "failed": 104, "skipped": 0}
+    idx = CaseIndex(parsed.cases)
+    refs = [f"tests/pkg{n % 100}/test_mod{n % 7}.py::test_case_{n}" for n in range(0, 10_000, 7)]
+    verdicts = {r: idx.verdict(r) for r in refs}
+    assert all(v is not None for v in verdicts.values())
+    assert [r for r, v in verdicts.items() if v and v.outcome == "failed"] == [
+        f"tests/pkg{n % 100}/test_mod{n % 7}.py::test_case_{n}" for n in range(0, 10_000, 7) if n % 97 == 0
+    ]
+    assert idx.verdict("tests/pkg1/test_mod1.py::test_case_10001") is None
