@@ -98,6 +98,8 @@ class Incident(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     acknowledged_at: datetime | None = _ts()
     acknowledged_by: str | None = Field(default=None, max_length=32)
+    # Acknowledged in another system: where and by whom, as it names them ("PagerDuty by Carol Oncall").
+    acknowledged_elsewhere: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     mitigated_at: datetime | None = _ts()
     resolved_at: datetime | None = _ts()
     closed_at: datetime | None = _ts()

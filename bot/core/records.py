@@ -87,6 +87,7 @@ class IncidentRecord:
     eta: str | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    acknowledged_elsewhere: str | None = None  # e.g. "PagerDuty by Carol Oncall"
     mitigated_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None

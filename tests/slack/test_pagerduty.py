@@ -172,6 +172,8 @@ def test_acknowledging_in_pagerduty_updates_the_slack_card_once_and_is_not_echoe
     assert Action.INCIDENT_ACK not in [
         e["action_id"] for b in updated.get("blocks", []) if b.get("type") == "actions" for e in b["elements"]
     ]
+    assert "in PagerDuty by Carol Oncall" in text_of(updated)  # who, as PagerDuty names them
+    assert "_unassigned_" not in text_of(updated) and "after 17m" in text_of(updated)
     assert len(cards(fake_slack, inc.id)) == 1
     assert len(fake_slack.edit_history(INCIDENT_CHANNEL, card["ts"])) > edits_before
     notes = fake_slack.wait_for(
@@ -183,7 +185,14 @@ def test_acknowledging_in_pagerduty_updates_the_slack_card_once_and_is_not_echoe
     assert len(notes) == 1
     with bot.uow() as session:
         timeline = [e.summary for e in queries.timeline(session, subject_id=inc.id)]
-    assert "Acknowledged by Carol Oncall (from PagerDuty)" in timeline
+    assert "Acknowledged in PagerDuty by Carol Oncall (from PagerDuty)" in timeline
+    assert acked.acknowledged_elsewhere == "PagerDuty by Carol Oncall" and acked.acknowledged_by is None
+
+    # A stale copy of the card pressed in Slack afterwards says who acknowledged it, and changes nothing.
+    press(slack, Action.INCIDENT_ACK, card, user="UDAVE")
+    fake_slack.wait_for(lambda: fake_slack.responses, message="the ephemeral answer")
+    assert "already acknowledged in PagerDuty by Carol Oncall" in fake_slack.responses[-1]["text"]
+    assert incident(bot, inc.id).acknowledged_by is None
 
     # The same delivery again (PagerDuty retries when unsure): a repeat, nothing changes.
     settle(bot)

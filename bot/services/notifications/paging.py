@@ -202,6 +202,7 @@ def acknowledged_in_pagerduty(
     if inc.acknowledged_at is not None or inc.status in (rules.RESOLVED, rules.CLOSED):
         return "already acknowledged"
     inc.acknowledged_at, inc.updated_at = now, now
+    inc.acknowledged_elsewhere = f"PagerDuty by {who}"
     incident_store.acknowledge_alerts(session, incident_id=inc.id, kind=rules.PAGE, user_id=ORIGIN, now=now)
     events.record(
         session,
@@ -210,7 +211,7 @@ def acknowledged_in_pagerduty(
         at=now,
         actor_id=None,
         kind="acknowledged",
-        summary=f"Acknowledged by {escape(who)} (from PagerDuty)",
+        summary=f"Acknowledged in PagerDuty by {escape(who)} (from PagerDuty)",
         data={"by": who, "origin": ORIGIN},
     )
     post_in_thread(

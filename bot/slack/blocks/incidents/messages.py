@@ -83,7 +83,8 @@ def card(inc: IncidentRecord, clocks: IncidentClocks) -> tuple[str, Blocks]:
     """The announcement, kept current in place: what, how bad, who, where it stands, and the clocks."""
     sev = SEVERITY[inc.severity]
     if inc.acknowledged_at is not None:
-        acked = f"{user(inc.acknowledged_by)} {date(inc.acknowledged_at)}"
+        who = f"in {escape(inc.acknowledged_elsewhere)}" if inc.acknowledged_elsewhere else None
+        acked = f"{who or user(inc.acknowledged_by)} {date(inc.acknowledged_at)}"
         acked += f" (after {format_duration(inc.acknowledged_at - inc.declared_at)})"
     else:
         acked = "_not yet_"
@@ -325,4 +326,6 @@ def item_line_from_record(item: ActionItem) -> str:
 
 
 def already_acknowledged(inc: IncidentRecord) -> str:
-    return f"{inc.id} was already acknowledged by {user(inc.acknowledged_by)} {date(inc.acknowledged_at)}."
+    who = f"in {escape(inc.acknowledged_elsewhere)}" if inc.acknowledged_elsewhere else None
+    by = who or f"by {user(inc.acknowledged_by)}"
+    return f"{inc.id} was already acknowledged {by} {date(inc.acknowledged_at)}."
