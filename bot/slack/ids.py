@@ -21,6 +21,7 @@ class Event(StrEnum):
 
 class Shortcut(StrEnum):
     TRACK_MESSAGE = "track_as_remediation_item"
+    EXTRACT_THREAD = "extract_action_items"  # a thread (or one message) as the document to extract from
 
 
 class Action(StrEnum):

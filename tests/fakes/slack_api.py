@@ -120,6 +120,7 @@ SUPPORTED_METHODS = (
     "conversations.invite",
     "conversations.info",
     "conversations.join",
+    "conversations.replies",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
     "files.info",
@@ -1372,6 +1373,34 @@ class FakeSlack:
         self.not_in_channels.discard(channel.id)
         result["channel"] = self._channel_json(channel)
         return result
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread's parent and replies, oldest first, in pages of ``limit`` (default 100, at most 1000)
+        with an opaque ``cursor``. A channel the bot is not in: not_in_channel (public) or
+        channel_not_found (private); a DM or group DM needs im:history/mpim:history, which the bot lacks."""
+        channel = self._conversation(args.get("channel"))
+        if channel.is_im or channel.is_mpim:
+            raise _SlackError("missing_scope", needed="im:history,mpim:history")
+        if channel.id in self.not_in_channels:
+            raise _SlackError("channel_not_found" if channel.is_private else "not_in_channel")
+        ts = args.get("ts")
+        messages = self._messages.get(channel.id, [])
+        parent = next((m for m in messages if m["ts"] == ts), None)
+        if parent is None:
+            raise _SlackError("thread_not_found")
+        thread = [parent, *(m for m in messages if m.get("thread_ts") == ts and m["ts"] != ts)]
+        try:
+            limit = min(max(int(args.get("limit") or 100), 1), 1000)
+            cursor = str(args.get("cursor") or "")
+            start = int(base64.b64decode(cursor.encode()).decode()[len("offset:") :]) if cursor else 0
+        except ValueError as exc:
+            raise _SlackError("invalid_cursor") from exc
+        more = start + limit < len(thread)
+        if len(thread) > 1:  # Slack marks a parent with replies as the thread's start
+            thread[0] = {**parent, "thread_ts": ts, "reply_count": len(thread) - 1}
+        shown = [self._message_json(m) for m in thread[start : start + limit]]
+        next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {"messages": shown, "has_more": more, "response_metadata": {"next_cursor": next_cursor}}
 
     # ---- files -----------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ SCOPES_BY_METHOD: dict[str, set[str]] = {
     "conversations.invite": {"channels:manage"},
     "conversations.info": {"channels:read"},
     "conversations.join": {"channels:join"},
+    "conversations.replies": {"channels:history", "groups:history"},  # public and private channels' threads
     "files.info": {"files:read"},
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},

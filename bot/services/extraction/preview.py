@@ -47,8 +47,9 @@ class DocumentProblem(UserError):
 @dataclass(frozen=True)
 class Document:
     text: str
-    source: str  # the file name, the source the person gave, or the document's title
+    source: str  # the file name, the source the person gave, the thread's link, or the document's title
     file_id: str | None = None
+    notes: tuple[str, ...] = ()  # what the reader should know about how it was read (a long thread cut)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def prepare(
         raise NothingActionable(
             escape(document.source),
             result.nothing_actionable_reason or "every action item in it is already ticked",
-            warnings=result.warnings,
+            warnings=(*document.notes, *result.warnings),
             done=tuple(i.title for i in result.done),
         )
     tz = get_person(deps, user_id).tz
@@ -157,7 +158,7 @@ def prepare(
         found=len(result.items),
         items=[r.to_json() for r in rows],
         done=[i.title for i in result.done][:KEPT_NOTES],
-        warnings=list(result.warnings)[:KEPT_NOTES],
+        warnings=[*document.notes, *result.warnings][:KEPT_NOTES],
         created_at=now,
     )
     with deps.uow() as session:

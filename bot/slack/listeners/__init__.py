@@ -20,6 +20,7 @@ LISTENERS = (
     "actions.items",
     "views.items",
     "shortcuts.track_message",
+    "shortcuts.extract_thread",
     "actions.alerts",
     "views.alerts",
     "events.files",
