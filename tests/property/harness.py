@@ -352,5 +352,7 @@ def _open_every_modal(
         user="UCAROL",
         view_id=modals[View.EXTRACT_INPUT.value]["id"],
     )
-    modals[View.EXTRACT_PREVIEW.value] = newest(View.EXTRACT_PREVIEW.value)
+    preview = modals[View.EXTRACT_PREVIEW.value] = newest(View.EXTRACT_PREVIEW.value)
+    driver.block_action(keyed(Action.EXTRACT_EDIT, 0), value="0", user="UCAROL", view=preview)
+    modals[View.EXTRACT_EDIT.value] = newest(View.EXTRACT_EDIT.value)
     return modals

@@ -140,11 +140,14 @@ def test_unticking_a_row_skips_it_and_the_deadline_is_read_in_the_typists_time_z
 
 
 def test_ticking_nothing_creates_nothing_and_says_so_next_to_the_items(bot, slack, fake_slack):
-    preview_of(slack, fake_slack, PLAN)
+    preview = preview_of(slack, fake_slack, PLAN)
     before = unchanged_tables(bot)
     ack = confirm(slack, [])
-    assert ack["response_action"] == "errors"
-    assert "Tick at least one item" in next(iter(ack["errors"].values()))
+    # Slack shows `errors` only next to input blocks: the same preview again, the problem above its rows
+    assert ack["response_action"] == "update"
+    assert ack["view"]["callback_id"] == View.EXTRACT_PREVIEW.value
+    assert "Tick at least one item" in ack["view"]["blocks"][0]["text"]["text"]
+    assert len(preview_rows(ack["view"])) == len(preview_rows(preview))
     assert unchanged_tables(bot) == before
 
 

@@ -228,7 +228,7 @@ def _pager(page: int, pages: int, total: int, shown: tuple[Row, ...]) -> list[di
     ]
 
 
-def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
+def preview_modal(preview: Preview, *, page: int = 0, problem: str | None = None) -> dict[str, Any]:
     """One page of the preview: per row its whole title, priority, owner, deadline and kind, a "Create"
     box (ticked unless it duplicates an existing item) and an Edit button; pages of `PAGE` rows with a
     way through them; notes on what could not be read; ticked items reported as done."""
@@ -245,6 +245,8 @@ def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
         "kind; nothing is created until you press *Create items*."
     )
     blocks: list[dict[str, Any]] = [section(head)]
+    if problem:
+        blocks.insert(0, section(f":warning: *{escape(problem)}*"))
     duplicates = sum(1 for r in rows if r.duplicate_of and not r.checked)
     if duplicates:
         blocks.append(

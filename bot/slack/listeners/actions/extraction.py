@@ -71,6 +71,8 @@ def register(app: App, deps: Deps) -> None:
     def on_page(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         view = body.get("view") or {}
+        if not view.get("id"):  # page buttons live in the preview modal only
+            return
         page = _index(_action(body).get("value")) or 0
         try:
             shown = blocks.preview_or_done(_kept(body), page=page)
@@ -85,6 +87,8 @@ def register(app: App, deps: Deps) -> None:
     def on_edit(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         view = body.get("view") or {}
+        if not view.get("id") or not body.get("trigger_id"):  # Edit buttons live in the preview only
+            return
         index = _index(_action(body).get("value"))
         page = _index(forms.metadata(view).get("page")) or 0
         try:

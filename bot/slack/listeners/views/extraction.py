@@ -69,7 +69,7 @@ def register(app: App, deps: Deps) -> None:
                 deps, draft_id=draft_id, user_id=body["user"]["id"], ticks=blocks.read_ticks(view)
             )
         except UserError as err:  # nothing ticked, or the draft is gone: said above the rows
-            return ack(response_action="errors", errors=_first_row_error(view, err.message))
+            return ack(response_action="update", view=_refused_preview(deps, body, draft_id, err.message))
         ack(
             response_action="update",
             view=blocks.created_modal(created.source, created.ids, again=created.again),
@@ -109,8 +109,12 @@ def register(app: App, deps: Deps) -> None:
                 log.warning("views.update of the extraction preview %s failed: %s", parent, exc)
 
 
-def _first_row_error(view: dict[str, Any] | None, message: str) -> dict[str, str]:
-    """A preview has no input block of its own to show an error at: the first row's "Create" box."""
-    ticks = blocks.read_ticks(view)
-    first = min(ticks) if ticks else 0
-    return {blocks.tick_block_id(first): forms.plain(message)}
+def _refused_preview(deps: Deps, body: dict[str, Any], draft_id: str, message: str) -> dict[str, Any]:
+    """Slack shows ``errors`` only next to input blocks, and a preview has none: the same page again with
+    the problem above its rows, or only the problem when the preview is gone or someone else's."""
+    page = forms.indexes([str(forms.metadata(body.get("view")).get("page") or "")])
+    try:
+        preview = service.load_preview(deps, draft_id=draft_id, user_id=body["user"]["id"])
+    except UserError:
+        return blocks.message_modal("Review items", message)
+    return blocks.preview_modal(preview, page=page[0] if page else 0, problem=message)
