@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, exists, func, insert, not_, or_, select, text, update
+from sqlalchemy import Engine, Table, bindparam, exists, func, insert, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -34,23 +33,50 @@ def next_sequence(session: Session, *, key: str) -> int:
     return int(session.execute(_NEXT_SEQUENCE, {"key": key}).scalar_one())
 
 
+def insert_once_sql(table: Table, *, conflict: str, returning: str, omit: tuple[str, ...] = ()) -> Any:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning`` for every column of `table` but
+    `omit`, as one textual statement with typed parameters. SQLite and PostgreSQL read it alike, and unlike
+    the dialects' `on_conflict_do_nothing` constructs (which SQLAlchemy never caches, so they were compiled
+    again on every call of the hottest inserts) it is compiled once."""
+    columns = [c for c in table.columns if c.name not in omit]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    params = ", ".join(f":{c.name}" for c in columns)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) '
+        f'ON CONFLICT ("{conflict}") DO NOTHING RETURNING "{returning}"'
+    )
+    binds = [bindparam(c.name, type_=c.type) for c in columns]
+    return text(sql).bindparams(*binds).columns(table.c[returning])
+
+
+_CLAIMS: Table = Claim.__table__  # type: ignore[attr-defined]
+_INSERT_CLAIM_ONCE = insert_once_sql(_CLAIMS, conflict="key", returning="key")
+
+
 def try_claim(session: Session, *, key: str, now: datetime, owner: str = "") -> bool:
     """Claim `key` for good; False when someone (another replica, an earlier run) already has it.
 
-    Uses a savepoint so a lost race does not spoil the caller's transaction.
+    One INSERT … ON CONFLICT DO NOTHING: a lost race leaves the caller's transaction intact (on PostgreSQL
+    it waits for the other transaction holding the key, then answers by its outcome).
     """
-    if session.get(Claim, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Claim(key=key, claimed_at=now, owner=owner))
-        return True
-    except IntegrityError:
-        return False
+    values = {"key": key, "claimed_at": now, "owner": owner}
+    return session.execute(_INSERT_CLAIM_ONCE, values).scalar_one_or_none() is not None
 
 
 def is_claimed(session: Session, *, key: str) -> bool:
     return session.get(Claim, key) is not None
+
+
+_CLAIM_BY_KEY = select(_CLAIMS).where(_CLAIMS.c.key == bindparam("key"))
+
+
+def find_claim(engine: Engine, *, key: str) -> Claim | None:
+    """The claim of `key`, read on a read-only connection of its own without an ORM session: this is asked
+    before every slash command, button press and form is acted on, so it must cost one indexed read and
+    little else (an ORM unit of work around it cost more than the whole `help` command)."""
+    with engine.execution_options(readonly=True).connect() as conn:
+        row = conn.execute(_CLAIM_BY_KEY, {"key": key}).first()
+    return None if row is None else Claim(key=row.key, claimed_at=row.claimed_at, owner=row.owner)
 
 
 FIRST_START = "bot:first-start"  # a claim that is never trimmed: its claimed_at is the instant
@@ -132,12 +158,7 @@ def timeline(
 
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
-_INSERT_OUTBOX_ONCE = {
-    name: dialect.insert(_OUTBOX)
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    .returning(_OUTBOX.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_INSERT_OUTBOX_ONCE = insert_once_sql(_OUTBOX, conflict="dedupe_key", returning="id", omit=("id",))
 
 
 _outbox_row = defaults_of(OutboxMessage)
@@ -150,8 +171,7 @@ def insert_outbox(session: Session, *, values: dict) -> int | None:
     values = _outbox_row(values)
     if values.get("dedupe_key") is None:
         return int(session.execute(_INSERT_OUTBOX, values).scalar_one())
-    stmt = _INSERT_OUTBOX_ONCE[session.get_bind().dialect.name]
-    found = session.execute(stmt, values).scalar_one_or_none()
+    found = session.execute(_INSERT_OUTBOX_ONCE, values).scalar_one_or_none()
     return None if found is None else int(found)
 
 

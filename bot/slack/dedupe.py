@@ -96,10 +96,7 @@ def seen(deps: Deps, key: str | None) -> Claim | None:
     """The claim of `key` when that request was handled already (read only)."""
     if not key:
         return None
-    with deps.uow(readonly=True) as session:
-        claim = session.get(Claim, key[:KEY_MAX])
-        session.expunge_all()
-    return claim
+    return queries.find_claim(deps.engine, key=key[:KEY_MAX])
 
 
 def claiming(key: str | None, now: datetime, *, then: Any = None) -> Any:
@@ -215,10 +212,9 @@ def _claim_command(session: Session) -> None:
     session.flush()
     if not _writes(session) - CACHES:
         return
-    claim = session.get(Claim, acting.key)
-    if claim is None and queries.try_claim(session, key=acting.key, now=acting.deps.now(), owner=acting.mark):
+    if queries.try_claim(session, key=acting.key, now=acting.deps.now(), owner=acting.mark):
         acting.claimed = True
         return
-    claim = claim or session.get(Claim, acting.key)  # lost a race at the key: the winner has it
+    claim = session.get(Claim, acting.key)  # taken: by this delivery's earlier unit of work, or the winner
     if claim is None or claim.owner != acting.mark:  # not this delivery's own earlier unit of work
         raise AlreadyDone(acting.key, claim.owner if claim else "")

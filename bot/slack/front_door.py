@@ -185,7 +185,7 @@ def is_ssl_check(content_type: str | None, body: bytes) -> bool:
     """Slack's certificate check (``ssl_check=1&token=…``), which may come unsigned: answered 200 with
     nothing done, before any other check, so it never needs to reach Bolt."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media != FORM or len(body) > 1024:
+    if media != FORM or len(body) > 1024 or b"ssl_check=" not in body:
         return False
     fields = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
     return fields.get("ssl_check") == "1" and not fields.keys() & {"payload", "command"}

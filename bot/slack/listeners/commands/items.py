@@ -216,8 +216,9 @@ def _update(ctx: CommandContext, item_id: str, parsed: Parsed) -> Reply:
 
 
 def _card_reply(ctx: CommandContext, view: service.ItemView, message: str) -> Reply:
-    blocks = [section(message), *item_card(view.record, view.entries, ctx.deps.now())]
-    return Reply(text=f"{message} {card_text(view.record)}", blocks=blocks)
+    record = view.record
+    blocks = [section(message), *item_card(record, view.entries, ctx.deps.now())]
+    return Reply(text=f"{message} {card_text(record)}", blocks=blocks)
 
 
 # --- show / list / status -------------------------------------------------------------------------
