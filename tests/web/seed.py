@@ -24,7 +24,7 @@ from bot.services.items.steps import Actor
 from storage import evidence as evidence_store
 from storage import queries
 from tests.fakes.slack_api import FakeSlack
-from tests.support import FakeClock
+from tests.support import USERS, FakeClock
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 WINDOW_START = datetime(2026, 10, 5, tzinfo=UTC)  # the Monday seven weeks before this one
@@ -271,8 +271,9 @@ def seed(deps: Deps, clock: FakeClock, fake: FakeSlack) -> World:
     for uid, name in OWNERS.items():
         if uid not in ("UALICE", "UBOB", "UDAVE"):
             fake.add_user(uid, uid.lower(), real_name=name)
+    names = {uid: name.title() for uid, (name, _) in USERS.items()} | OWNERS
     with deps.uow() as session:
-        for uid, name in OWNERS.items():
+        for uid, name in names.items():
             queries.put_cached_user(
                 session,
                 values={
