@@ -108,14 +108,16 @@ def unseal(deps: Deps, data: Any, item_id: str) -> Surface:
     return Surface.from_meta(fields)
 
 
-def card_blocks(view: ItemView, now: Any, *, notice: str | None = None) -> list[dict[str, Any]]:
-    blocks = item_card(view.record, view.entries, now)
+def card_blocks(
+    view: ItemView, now: Any, *, notice: str | None = None, dashboard: str = ""
+) -> list[dict[str, Any]]:
+    blocks = item_card(view.record, view.entries, now, dashboard=dashboard)
     if notice:
         blocks.insert(0, section(notice))
     return blocks
 
 
-def queue_redraw(surface: Surface, now: Any) -> Any:
+def queue_redraw(surface: Surface, now: Any, *, dashboard: str = "") -> Any:
     """The `after` hook for a service: a card in a normal message is updated in the same transaction."""
 
     def after(session: Session, view: ItemView) -> None:
@@ -124,7 +126,11 @@ def queue_redraw(surface: Surface, now: Any) -> Any:
         ref = f"msg:{surface.channel}:{surface.ts}"
         queries.put_message_ref(session, ref=ref, channel=surface.channel, ts=surface.ts, now=now)
         outbox.update_message(
-            session, now=now, ref=ref, text=card_text(view.record), blocks=card_blocks(view, now)
+            session,
+            now=now,
+            ref=ref,
+            text=card_text(view.record),
+            blocks=card_blocks(view, now, dashboard=dashboard),
         )
 
     return after
@@ -139,10 +145,17 @@ def redraw(deps: Deps, surface: Surface, view: ItemView, *, notice: str | None =
             Responder(response_url)(
                 replace_original=True,
                 text=card_text(view.record),
-                blocks=card_blocks(view, now, notice=notice),
+                blocks=card_blocks(view, now, notice=notice, dashboard=deps.settings.dashboard_base),
             )
         elif surface.kind == "view" and surface.view_id:
-            modal = card_modal(view.record, view.entries, now, notice=notice, from_home=bool(surface.home))
+            modal = card_modal(
+                view.record,
+                view.entries,
+                now,
+                notice=notice,
+                from_home=bool(surface.home),
+                dashboard=deps.settings.dashboard_base,
+            )
             deps.client.views_update(view_id=surface.view_id, view=modal)
             if surface.home and surface.user_id:
                 publish_home(deps, surface.user_id)

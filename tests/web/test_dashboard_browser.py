@@ -612,3 +612,21 @@ def test_charts_carry_text_alternatives(browser_page: Watch, site: Site) -> None
     w.page.emulate_media(media="print")
     assert not w.page.locator(".sign-out").is_visible()
     assert w.page.locator("svg.line-chart").is_visible()
+
+
+# --- Slack links to it --------------------------------------------------------------------------------------
+
+
+def test_the_item_card_in_slack_opens_the_item_in_the_dashboard(browser_page: Watch, site: Site) -> None:
+    w = browser_page
+    sign_in(w, site)
+    item = site.world.items["a1"]
+    reply = site.slack.command("/remediate", f"show {item.id}", user="UALICE")
+    assert reply.status == 200, reply.text
+    head = reply.json()["blocks"][0]["text"]["text"]
+    found = re.search(r"<(https?://[^|>]+)\|Open in dashboard>", head)
+    assert found, head
+    assert found.group(1) == f"{site.base}/items/{item.id}"
+    w.page.goto(found.group(1))
+    assert w.page.locator("main h1 .id").inner_text().strip() == item.id
+    assert item.title in w.page.locator("main").inner_text()

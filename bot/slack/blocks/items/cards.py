@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from bot.core.items import lifecycle as lc
 from bot.core.items.lifecycle import (
@@ -142,13 +143,25 @@ def event_line(ev: TimelineEntry) -> str:
     return f"{date(ev.at)} {who}: {truncate(ev.summary, 400)}"
 
 
+def dashboard_link(dashboard: str, item_id: str) -> str:
+    """ "Open in dashboard" for the item's page there (`dashboard`: the dashboard's base address), or ""."""
+    return f" · <{dashboard}/items/{quote(item_id, safe='')}|Open in dashboard>" if dashboard else ""
+
+
 def item_card(
-    item: ItemRecord, events: Sequence[TimelineEntry], now: datetime, *, buttons: bool = True
+    item: ItemRecord,
+    events: Sequence[TimelineEntry],
+    now: datetime,
+    *,
+    buttons: bool = True,
+    dashboard: str = "",
 ) -> list[dict[str, Any]]:
-    """The item card: fields, checklist, prevention, evidence, latest timeline entries and buttons.
+    """The item card: fields, checklist, prevention, evidence, latest timeline entries and buttons; with
+    `dashboard` (the web dashboard's base address, when it is set up) a link to the item's page there.
 
     At most 10 blocks, each within Slack's limits however long the lists grow."""
-    head = f"*{item.id}* · {status_text(item.status)}\n*{escape(item.title)}*"
+    link = dashboard_link(dashboard, item.id)
+    head = f"*{item.id}* · {status_text(item.status)}{link}\n*{escape(item.title)}*"
     blocks: list[dict[str, Any]] = [section(head)]
     blocks.append({"type": "section", "fields": _fields(item, now)})
     if item.description:
@@ -192,9 +205,10 @@ def card_modal(
     *,
     notice: str | None = None,
     from_home: bool = False,
+    dashboard: str = "",
 ) -> dict[str, Any]:
     """The card in a modal (opened from the Home tab or a list, or shown after creating an item)."""
-    blocks = item_card(item, events, now)
+    blocks = item_card(item, events, now, dashboard=dashboard)
     if notice:
         blocks.insert(0, section(notice))
     return {

@@ -74,7 +74,13 @@ def register(app: App, deps: Deps) -> None:
         except UserError as err:
             _refuse(deps, surface, body, err)
             return
-        modal = card_modal(view.record, view.entries, deps.now(), from_home=surface.kind == "home")
+        modal = card_modal(
+            view.record,
+            view.entries,
+            deps.now(),
+            from_home=surface.kind == "home",
+            dashboard=deps.settings.dashboard_base,
+        )
         _open_view(client, body, surface, modal)
 
     def moving(verb: str) -> Callable[..., None]:
@@ -93,7 +99,9 @@ def register(app: App, deps: Deps) -> None:
                     actor=actor,
                     item_id=item_id,
                     verb=verb,
-                    after=dedupe.claiming(key, now, then=queue_redraw(surface, now)),
+                    after=dedupe.claiming(
+                        key, now, then=queue_redraw(surface, now, dashboard=deps.settings.dashboard_base)
+                    ),
                 )
             except AlreadyDone:
                 return

@@ -105,7 +105,10 @@ def _id_and_text(ctx: CommandContext, *, what: str) -> tuple[str, str]:
 
 
 def _reply(ctx: CommandContext, view: service.ItemView) -> Reply:
-    blocks = [section(view.message), *item_card(view.record, view.entries, ctx.deps.now())]
+    blocks = [
+        section(view.message),
+        *item_card(view.record, view.entries, ctx.deps.now(), dashboard=ctx.deps.settings.dashboard_base),
+    ]
     return Reply(text=f"{view.message} {card_text(view.record)}", blocks=blocks)
 
 

@@ -217,7 +217,10 @@ def _update(ctx: CommandContext, item_id: str, parsed: Parsed) -> Reply:
 
 def _card_reply(ctx: CommandContext, view: service.ItemView, message: str) -> Reply:
     record = view.record
-    blocks = [section(message), *item_card(record, view.entries, ctx.deps.now())]
+    blocks = [
+        section(message),
+        *item_card(record, view.entries, ctx.deps.now(), dashboard=ctx.deps.settings.dashboard_base),
+    ]
     return Reply(text=f"{message} {card_text(record)}", blocks=blocks)
 
 
@@ -229,7 +232,12 @@ def show(ctx: CommandContext) -> Reply:
     if len(words) != 1:
         raise UserError("Give one item id.")
     view = service.show_item(ctx.deps, item_id=words[0])
-    return Reply(text=card_text(view.record), blocks=item_card(view.record, view.entries, ctx.deps.now()))
+    return Reply(
+        text=card_text(view.record),
+        blocks=item_card(
+            view.record, view.entries, ctx.deps.now(), dashboard=ctx.deps.settings.dashboard_base
+        ),
+    )
 
 
 def list_items(ctx: CommandContext) -> Reply:

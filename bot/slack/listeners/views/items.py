@@ -79,7 +79,14 @@ def register(app: App, deps: Deps) -> None:
         from_home, notice = form.meta.get("from") == "home", f":white_check_mark: Created *{view.item.id}*."
         ack(
             response_action="update",
-            view=card_modal(view.record, view.entries, deps.now(), notice=notice, from_home=from_home),
+            view=card_modal(
+                view.record,
+                view.entries,
+                deps.now(),
+                notice=notice,
+                from_home=from_home,
+                dashboard=deps.settings.dashboard_base,
+            ),
         )
         if from_home:
             publish_home(deps, user_id)
@@ -93,7 +100,9 @@ def register(app: App, deps: Deps) -> None:
         surface, key = unseal(deps, form.meta.get("surface"), item_id), dedupe.view_key(body)
         if dedupe.seen(deps, key):  # the same form again: it was acted on
             return ack()
-        after = dedupe.claiming(key, deps.now(), then=queue_redraw(surface, deps.now()))
+        after = dedupe.claiming(
+            key, deps.now(), then=queue_redraw(surface, deps.now(), dashboard=deps.settings.dashboard_base)
+        )
         try:
             view = change(body["user"]["id"], item_id, after)
         except AlreadyDone:
