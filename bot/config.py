@@ -393,7 +393,10 @@ class Settings(BaseSettings):
     @field_validator("webhook_events")
     @classmethod
     def _webhook_events(cls, v: str) -> str:
-        words = [w.strip().lower() for w in re.split(r"[\s,]+", v) if w.strip()]
+        # As listed in the README, or as the CloudEvent's `type` names them (com.remediate.item.escalated).
+        words = [
+            w.strip().lower().removeprefix("com.remediate.") for w in re.split(r"[\s,]+", v) if w.strip()
+        ]
         bad = [w for w in words if w not in WEBHOOK_EVENT_TYPES]
         if bad:
             raise ValueError(f"'{bad[0]}' is not an event type; use: {', '.join(WEBHOOK_EVENT_TYPES)}")

@@ -10,10 +10,11 @@ import pytest
 
 from bot.email.sender import message_id
 from bot.services.incidents.clocks import sweep_incident_escalations
+from bot.slack.ids import Action
 from storage import queries
 from tests.clockwork import add_item, channel_posts, text_of
 from tests.fakes.smtp import SmtpServer
-from tests.slack.incident_steps import declare
+from tests.slack.incident_steps import declare, press, wait_card
 from tests.slack.notification_steps import attempts, bot_with, deliveries, outage, pending, wait_until, worker
 from tests.support import INCIDENT_CHANNEL, make_settings
 
@@ -146,6 +147,30 @@ def test_a_declared_incident_mails_its_severitys_list_and_its_level_3_escalation
     level2 = [m for m in smtp.messages if "Level 2" in m["Subject"]]
     assert [m["To"] for m in level2] == [MANAGER]
     assert not any(minor.id in m["Subject"] for m in smtp.messages)  # P2: no list, no escalation yet
+
+
+def test_an_acknowledged_incident_still_unresolved_at_level_3_mails_the_l3_list_once_saying_so(
+    bot, slack, fake_slack, smtp, clock
+):
+    inc = declare(slack, fake_slack, bot, severity="P0", title="Checkout is down")
+    start = clock()
+    wait_until(lambda: len(smtp.messages) == 2, message="the declaration e-mails")
+    clock.set(start + timedelta(minutes=3))
+    press(slack, Action.INCIDENT_ACK, wait_card(fake_slack, inc.id), user="UCAROL")
+    for minutes in (15, 30, 30, 45):  # Levels 2 and 3 fire while it is unresolved, acknowledged or not
+        clock.set(start + timedelta(minutes=minutes))
+        assert bot.bot.notifier.wait_sent(sweep_incident_escalations(bot.deps, clock()), timeout=10)
+    wait_until(lambda: [m for m in smtp.to(CTO) if "Level 3" in m["Subject"]], message="the Level 3 e-mail")
+    worker(bot, "email").drain()
+    level3 = [m for m in smtp.messages if "Level 3" in m["Subject"]]
+    assert sorted(m["To"] for m in level3) == [CTO, MANAGER]  # ESCALATION_L3_EMAILS, each once
+    plain, html = _parts(level3[0])
+    assert "unresolved" in level3[0]["Subject"] and "not acknowledged" not in level3[0]["Subject"]
+    assert "without being resolved" in plain and "without acknowledgement" not in plain
+    for fact in (inc.id, "Checkout is down", "P0", "All API calls fail", "1200", "30m"):
+        assert fact in plain and fact in html, fact
+    assert start.strftime("%Y-%m-%d") in plain and "Acknowledged" in plain
+    assert [m["To"] for m in smtp.messages if "Level 2" in m["Subject"]] == [MANAGER]
 
 
 @pytest.mark.both_backends

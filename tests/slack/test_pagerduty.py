@@ -121,6 +121,32 @@ def test_unacknowledged_p0_triggers_once_at_its_response_time_then_slack_acknowl
     assert pagerduty.rejected == []
 
 
+def test_the_escalations_job_run_twice_at_the_response_time_pages_once_in_slack_and_in_pagerduty(
+    bot, slack, fake_slack, pagerduty, clock
+):
+    inc = declare(slack, fake_slack, bot, severity="P0", title="Checkout is down")
+    start = clock()
+    bot.run_job("escalations", at=start + timedelta(minutes=4, seconds=59))
+    bot.deliver()
+    worker(bot, "pagerduty").drain()
+    assert pagerduty.accepted == [] and deliveries(bot, "pagerduty") == []
+
+    at_response_time = start + timedelta(minutes=5)
+    for _ in range(2):  # two schedulers (or a catch-up and the scheduled run) at the same instant
+        bot.run_job("escalations", at=at_response_time)
+        bot.deliver()
+    wait_until(lambda: pagerduty.actions(inc.id), message="the trigger")
+    worker(bot, "pagerduty").drain()
+    assert pagerduty.actions(inc.id) == ["trigger"] and pagerduty.incidents[inc.id].triggers == 1
+    assert (
+        len([m for m in fake_slack.messages(INCIDENT_CHANNEL) if m["text"].startswith(f"Page: {inc.id}")])
+        == 1
+    )
+    [row] = deliveries(bot, "pagerduty")
+    assert row.status == "sent" and row.payload["dedup_key"] == inc.id
+    assert "R0ut1ng" not in str(row.payload)  # the routing key is added at sending, never queued
+
+
 def test_only_the_configured_severities_page_and_an_incident_acknowledged_in_time_never_does(
     bot, slack, fake_slack, pagerduty, clock
 ):

@@ -14,6 +14,7 @@ import http.client
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,6 +101,16 @@ def signature_ok(headers: dict[str, str], body: bytes, secret: str = SECRET) -> 
         return False
     mac = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest("v0=" + mac, headers["x-remediate-signature"])
+
+
+def readme_verifier() -> Any:
+    """The verification snippet of the README's "Outbound web hooks" section, as a receiver pastes it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Outbound web hooks", 1)[1].split("\n### ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # our own README's example
+    return namespace["signature_ok"]
 
 
 def types_of(receiver: WebhookReceiver) -> list[str]:
@@ -306,7 +317,9 @@ def test_every_event_type_reaches_every_endpoint_once_as_a_signed_cloud_event(
     assert len(first.events) == len(rows_to(bot, first)) and first.attempts == len(first.events)
 
 
-@pytest.mark.parametrize("extra", [{"webhook_events": "incident.declared, incident.resolved"}], indirect=True)
+@pytest.mark.parametrize(
+    "extra", [{"webhook_events": "com.remediate.incident.declared, incident.resolved"}], indirect=True
+)
 def test_webhook_events_chooses_what_is_sent(bot, slack, fake_slack, receivers):
     first, second = receivers
     create(slack, '"Rotate the keys" --priority P2', user="UALICE")
@@ -314,8 +327,13 @@ def test_webhook_events_chooses_what_is_sent(bot, slack, fake_slack, receivers):
     press(slack, Action.INCIDENT_ACK, wait_card(fake_slack, inc.id), user="UCAROL")
     resolve_in_slack(slack, fake_slack, wait_card(fake_slack, inc.id), summary="index rebuilt")
     wait_delivered(bot, first, second)
+    readme_signature_ok = readme_verifier()
     for receiver in receivers:
         assert types_of(receiver) == ["incident.declared", "incident.resolved"]
+        for headers, body in receiver.raw:  # the README's snippet, as written there, accepts what was sent
+            assert readme_signature_ok(headers, body, SECRET)
+            assert not readme_signature_ok(headers, body, "a-secret-that-is-not-ours-at-all")
+            assert not readme_signature_ok(headers, body.replace(b"Search", b"Starch"), SECRET)
     assert {r.method for r in deliveries(bot, "webhook")} == {"incident.declared", "incident.resolved"}
 
 

@@ -122,14 +122,19 @@ def _escalation(session: Session, settings: Settings, event: SubjectEvent) -> No
         )
     else:
         opened = datetime.fromisoformat(facts["declared_at"].replace("Z", "+00:00"))
-        subject = (
-            f"Level {level} escalation: {facts['id']} ({facts['severity']}) not acknowledged — "
-            f"{facts['title']}"
+        acked = facts["acknowledged_at"]
+        # Levels 2 and 3 fire while the incident is unresolved, acknowledged or not: say which it is.
+        state = "not acknowledged" if acked is None else "unresolved"
+        subject = f"Level {level} escalation: {facts['id']} ({facts['severity']}) {state} — {facts['title']}"
+        how = (
+            "without acknowledgement"
+            if acked is None
+            else f"without being resolved (acknowledged {_when(acked)})"
         )
         text, body = notice(
             title=f"Level {level} escalation: incident {facts['id']}",
             intro=f"Incident “{facts['title']}” ({SEVERITY_NAMES.get(facts['severity'], facts['severity'])}) "
-            f"has been open {format_duration(event.at - opened)} without acknowledgement.",
+            f"has been open {format_duration(event.at - opened)} {how}.",
             rows=[
                 ("Incident", facts["id"]),
                 ("Title", facts["title"]),
@@ -139,6 +144,7 @@ def _escalation(session: Session, settings: Settings, event: SubjectEvent) -> No
                 ("Users affected", facts["users_affected"]),
                 ("Commander", facts["commander"]),
                 ("Declared", _when(facts["declared_at"])),
+                ("Acknowledged", _when(acked) or "not yet"),
                 ("Level", level),
             ],
             link=facts["slack"],
