@@ -33,6 +33,7 @@ def plug(deps: Deps) -> Plug:
             settings=settings,
             render=deps.render.items,
             ask_owner=not_planned_question,
+            clock=deps.now,
         )
     return Plug(
         senders=[GitHubSender(client=client, engine=deps.engine)],

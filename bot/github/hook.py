@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,9 @@ class GitHubHook:
     settings: Settings
     render: ItemMessages
     ask_owner: inbound.AskOwner
+    # The bot's clock, which the items' rules run on (`now` in `handle` is the wall clock the request arrived
+    # by, what a signature's freshness is judged on).
+    clock: Callable[[], datetime] | None = None
     name: str = issues.GITHUB
     max_body: int = MAX_BODY
 
@@ -108,7 +112,12 @@ class GitHubHook:
         if isinstance(event, Skipped):
             return {"ignored": event.why}
         return inbound.apply(
-            session, event, now, settings=self.settings, render=self.render, ask_owner=self.ask_owner
+            session,
+            event,
+            self.clock() if self.clock is not None else now,
+            settings=self.settings,
+            render=self.render,
+            ask_owner=self.ask_owner,
         )
 
 

@@ -8,7 +8,8 @@ In order, and nothing is acted on before each step passes:
    ``duplicate`` and changes nothing) and the event is handed to the source's one service, so the claim and
    the change commit together or not at all. The change runs with the source as its origin
    (`bot.services.events.origin`), so the source's own subscriber does not send it back (no echo).
-The answer is small JSON: 202 with the service's summary, or the refusal.
+The answer is small JSON: 202 with the service's summary (200 when the source took the event but it is about
+nothing of ours, its summary naming why it was ``ignored``), or the refusal.
 """
 
 from __future__ import annotations
@@ -100,4 +101,4 @@ def receive(source: HookSource, request: HookRequest, *, uow: UnitOfWork) -> Hoo
         with events.origin(session, source.name):  # what it changes is not echoed back to the source
             summary = source.handle(session, event, request.received_at)
     log.info("hook %s delivery %s handled: %s", source.name, delivery, summary)
-    return HookAnswer(202, {"ok": True, **summary})
+    return HookAnswer(200 if "ignored" in summary else 202, {"ok": True, **summary})
