@@ -4,7 +4,10 @@ item's changes for its issue. Off unless JIRA_BASE_URL and JIRA_API_TOKEN are se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -47,9 +50,27 @@ def plug(deps: Deps) -> Plug:
             settings=settings,
             render=deps.render.items,
             ask_owner=not_planned_question,
+            clock=deps.now,
         )
     return Plug(
-        senders=[JiraSender(client=client, engine=deps.engine)],
+        senders=[JiraSender(client=client, engine=deps.engine, email_of=_slack_email(deps))],
         hooks=hooks,
         subscribers=[outbound.subscriber("jira", settings)],
     )
+
+
+def _slack_email(deps: Deps) -> Callable[[str], str | None]:
+    """A Slack user's profile e-mail (users.info; Slack shows it with the users:read.email scope)."""
+    client = deps.client
+
+    def email_of(user_id: str) -> str | None:
+        try:
+            answer = client.users_info(user=user_id)
+        except (SlackApiError, OSError) as exc:
+            log.info("users.info %s for the Jira assignee failed: %s", user_id, type(exc).__name__)
+            return None
+        profile = (answer.get("user") or {}).get("profile") or {}
+        email = profile.get("email")
+        return email if isinstance(email, str) and "@" in email else None
+
+    return email_of

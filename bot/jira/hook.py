@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -56,6 +57,9 @@ class JiraHook:
     settings: Settings
     render: ItemMessages
     ask_owner: inbound.AskOwner
+    # The bot's clock, which the items' rules run on (`now` in `handle` is the wall clock the request arrived
+    # by).
+    clock: Callable[[], datetime] | None = None
     name: str = issues.JIRA
     max_body: int = MAX_BODY
 
@@ -131,6 +135,7 @@ class JiraHook:
     def handle(self, session: Session, event: Any, now: datetime) -> dict[str, Any]:
         if isinstance(event, Skipped):
             return {"ignored": event.why}
+        now = self.clock() if self.clock is not None else now
         results = [
             inbound.apply(
                 session, c, now, settings=self.settings, render=self.render, ask_owner=self.ask_owner

@@ -1,13 +1,16 @@
 """The ``jira`` destination: each queued change of a linked item becomes Jira REST calls.
 
 Methods: ``create`` (POST the issue; its key and browse URL are then recorded on the item's link),
-``update`` (PUT fields: assignee, due date, priority), ``transition`` (to a status of the category the item's
-status asks for: new, indeterminate or done, through the workflow's transitions) and ``comment``. A creation
+``update`` (PUT fields: due date, priority), ``assign`` (PUT the assignee: the owner's account, found by
+their Slack profile e-mail when nobody told the bot, or nobody), ``transition`` (to a status of the
+category the item's status asks for: new, indeterminate or done, through the workflow's transitions) and
+``comment``. A creation
 tried again after an answer that never came first looks for the issue by the item's label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +21,8 @@ from sqlmodel import Session
 from bot.core.trackers import issues
 from bot.delivery.worker import Defer, Delivery, Permanent, Retry
 from bot.jira.client import Jira, outcome
-from bot.services.trackers import landing
+from bot.services.trackers import landing, outbound
+from storage import trackers as store
 from storage.db import unit_of_work
 
 
@@ -29,6 +33,9 @@ class JiraSender:
     destination: str = issues.JIRA
     min_interval: float = 0.0
     max_attempts: int | None = None
+    # A Slack user's profile e-mail (users.info), None when Slack does not say: how owners nobody mapped
+    # are found in Jira (`/user/search`).
+    email_of: Callable[[str], str | None] | None = None
 
     def send(self, delivery: Delivery, now: datetime) -> dict[str, Any]:
         payload = delivery.payload
@@ -44,6 +51,8 @@ class JiraSender:
                 answer = self.client.request("PUT", Jira.issue_path(key), {"fields": fields})
                 outcome(answer, now, f"updating {key}")
                 return {"key": key}
+            if delivery.method == "assign":
+                return self._assign(key, payload, now)
             if delivery.method == "transition":
                 return self._transition(key, str(payload["category"]), now)
             if delivery.method == "comment":
@@ -73,6 +82,16 @@ class JiraSender:
             if found and isinstance(found[0], dict) and found[0].get("key"):
                 return self._created(found[0])
         fields = dict(payload["fields"])
+        person: dict[str, Any] = {}
+        unmapped = payload.get("unmapped") or {}
+        if unmapped and "assignee" not in fields:
+            account = self._account_by_email(str(unmapped["owner_id"]), now)
+            if account:
+                fields["assignee"] = {"accountId": account}
+                person = {"mapped": account, "owner_id": unmapped["owner_id"]}
+            else:
+                fields["description"] = unmapped["description"]
+                person = {"unassigned": unmapped["owner_id"]}
         fields["description"] = self._text(fields.get("description"))
         answer = self.client.request("POST", "/issue", {"fields": fields})
         if answer.status == 400 and "assignee" in fields and "assignee" in answer.message().lower():
@@ -81,7 +100,32 @@ class JiraSender:
             )  # the account cannot be assigned there: create it unassigned rather than not
             answer = self.client.request("POST", "/issue", {"fields": fields})
         outcome(answer, now, f"creating an issue in {fields.get('project', {}).get('key')}")
-        return self._created(answer.data or {})
+        return {**self._created(answer.data or {}), **person}
+
+    def _account_by_email(self, user_id: str, now: datetime) -> str | None:
+        """The Jira account whose e-mail is the Slack user's profile e-mail, if exactly one has it."""
+        email = self.email_of(user_id) if self.email_of is not None else None
+        if not email:
+            return None
+        answer = self.client.request("GET", "/user/search", params={"query": email})
+        outcome(answer, now, "looking for a person by e-mail")
+        users = [u for u in answer.data or [] if isinstance(u, dict) and u.get("accountId")]
+        exact = [u for u in users if str(u.get("emailAddress") or "").lower() == email.lower()]
+        chosen = exact or (users if len(users) == 1 else [])
+        if len(chosen) != 1 or chosen[0].get("active") is False:
+            return None
+        return str(chosen[0]["accountId"])
+
+    def _assign(self, key: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+        account = payload.get("account")
+        result: dict[str, Any] = {"key": key}
+        owner = payload.get("owner_id")
+        if not account and owner:
+            account = self._account_by_email(str(owner), now)
+            result.update({"mapped": account, "owner_id": owner} if account else {"unassigned": owner})
+        answer = self.client.request("PUT", Jira.issue_path(key) + "/assignee", {"accountId": account})
+        outcome(answer, now, f"assigning {key}")
+        return result
 
     def _created(self, data: dict[str, Any]) -> dict[str, Any]:
         key = str(data.get("key") or "")
@@ -127,6 +171,19 @@ class JiraSender:
         return where.number
 
     def sent(self, session: Session, delivery: Delivery, result: dict[str, Any], now: datetime) -> None:
+        item_id = str(delivery.payload["item_id"])
+        if result.get("mapped") and result.get("owner_id"):
+            user_id, account = str(result["owner_id"]), str(result["mapped"])
+            if store.account_of(session, tracker=issues.JIRA, user_id=user_id) is None and (
+                store.user_of(session, tracker=issues.JIRA, account=account) is None
+            ):
+                store.set_person(
+                    session, tracker=issues.JIRA, user_id=user_id, account=account, set_by="email", now=now
+                )
+        elif result.get("unassigned"):
+            outbound.tell_unmapped(
+                session, tracker=issues.JIRA, user_id=str(result["unassigned"]), item_id=item_id, now=now
+            )
         if delivery.method == "create" and result.get("key"):
             landing.created(
                 session,

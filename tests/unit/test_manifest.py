@@ -40,7 +40,11 @@ SCOPES_BY_METHOD: dict[str, set[str]] = {
     "apps.connections.open": set(),  # uses the app-level token, not a bot scope
 }
 # Scopes that a feature needs without a Web API call of its own.
-SCOPES_BY_FEATURE = {"commands": "slash commands and the message shortcut"}
+SCOPES_BY_FEATURE = {
+    "commands": "slash commands and the message shortcut",
+    # users.info shows profile.email only with it: Jira accounts are found by the owner's Slack e-mail.
+    "users:read.email": "Jira assignees found by e-mail (bot/jira)",
+}
 
 SDK_SPECIAL = {"files_upload_v2": ["files.getUploadURLExternal", "files.completeUploadExternal"]}
 

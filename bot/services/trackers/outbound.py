@@ -77,8 +77,8 @@ def queue_create(
     project = settings.github_repository if tracker == issues.GITHUB else settings.jira_project_key
     link = store.add_link(session, item_id=item.id, tracker=tracker, project=project, now=now)
     record = ItemRecord.of(item)
-    ctx = _context(session, tracker, item, now)
     if tracker == issues.GITHUB:
+        ctx = _context(session, tracker, item, now)
         payload: dict[str, Any] = {
             "item_id": item.id,
             "repository": project,
@@ -92,7 +92,7 @@ def queue_create(
             "project": {"key": project},
             "summary": issues.issue_title(record)[:255],
             "issuetype": {"name": settings.jira_issue_type},
-            "description": issues.jira_description(record, ctx),
+            "description": issues.jira_description(record, issues.IssueContext()),
             "labels": [
                 *(label.replace(":", "-") for label in issues.labels(record)),
                 issues.item_label(item.id),
@@ -104,6 +104,9 @@ def queue_create(
         if account:
             fields["assignee"] = {"accountId": account}
         payload = {"item_id": item.id, "project": project, "fields": fields}
+        unmapped = _unmapped(session, item, record, now)
+        if unmapped:
+            payload["unmapped"] = unmapped
     outbox.deliver(
         session,
         destination=tracker,
@@ -147,11 +150,12 @@ def queue_change(
             account = _account(session, tracker, item)
             fields = {"assignee": {"accountId": account} if account else None}
         method, payload = "update", {"fields": fields}
+        if tracker == issues.JIRA:
+            method, payload = "assign", {"account": account, "owner_id": item.owner_id}
         link.local_owner_at = event.at
     elif event.kind == "updated" and field in ("deadline", "priority"):
-        ctx = _context(session, tracker, item, event.at)
         if tracker == issues.GITHUB:
-            fields = {"body": issues.github_body(record, ctx)}
+            fields = {"body": issues.github_body(record, _context(session, tracker, item, event.at))}
             if field == "priority":
                 fields["labels"] = issues.labels(record)
         elif field == "deadline":
@@ -192,25 +196,43 @@ def _assignees(session: Session, tracker: str, item: RemediationItem) -> list[st
     return [account] if account else []
 
 
-def _context(session: Session, tracker: str, item: RemediationItem, now: datetime) -> issues.IssueContext:
-    """The body's owner line when the owner has no account in the tracker; they are told once in Slack."""
+def _context(
+    session: Session, tracker: str, item: RemediationItem, now: datetime, *, tell: bool = True
+) -> issues.IssueContext:
+    """The body's owner line when the owner has no account in the tracker; they are told once in Slack
+    (`tell`; for Jira the sender tells them, once the owner's Slack e-mail found no account either)."""
     if not item.owner_id or _account(session, tracker, item):
         return issues.IssueContext()
-    name = _name(session, item.owner_id)
+    if tell:
+        tell_unmapped(session, tracker=tracker, user_id=item.owner_id, item_id=item.id, now=now)
+    return issues.IssueContext(owner_name=_name(session, item.owner_id))
+
+
+def tell_unmapped(session: Session, *, tracker: str, user_id: str, item_id: str, now: datetime) -> None:
+    """Tell an owner (once per tracker) that their issue is unassigned because their account is unknown."""
     command = f"/remediate whoami {tracker} {'LOGIN' if tracker == issues.GITHUB else 'ACCOUNT_ID'}"
+    how = "" if tracker == issues.GITHUB else " (no Jira account has your Slack e-mail)"
     outbox.send_dm(
         session,
         now=now,
-        user_id=item.owner_id,
+        user_id=user_id,
         text=(
-            f"You own {item.id}, which is tracked in {issues.NAMES[tracker]} too, but I do not know your "
-            f"{issues.NAMES[tracker]} account, so the issue is unassigned and names you as its owner. "
+            f"You own {item_id}, which is tracked in {issues.NAMES[tracker]} too, but I do not know your "
+            f"{issues.NAMES[tracker]} account{how}, so the issue is unassigned and names you as its owner. "
             f"`{command}` tells me."
         ),
-        dedupe_key=f"tracker-unmapped:{tracker}:{item.owner_id}",
+        dedupe_key=f"tracker-unmapped:{tracker}:{user_id}",
         notice=True,
     )
-    return issues.IssueContext(owner_name=name)
+
+
+def _unmapped(session: Session, item: RemediationItem, record: ItemRecord, now: datetime) -> dict[str, Any]:
+    """For Jira, an owner with no known account: the sender looks for the account by the owner's Slack
+    e-mail; if none has it, the description that names the owner replaces the one that does not."""
+    if not item.owner_id or _account(session, issues.JIRA, item):
+        return {}
+    ctx = _context(session, issues.JIRA, item, now, tell=False)
+    return {"owner_id": item.owner_id, "description": issues.jira_description(record, ctx)}
 
 
 def _name(session: Session, user_id: str) -> str:

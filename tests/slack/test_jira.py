@@ -1,0 +1,458 @@
+"""Jira both ways, end to end: the real server and database, signed Slack requests and the fake Slack, a fake
+Jira Cloud REST API v3 on loopback that checks every call (auth, fields, Atlassian Document Format), web
+hooks signed as Jira Cloud signs them, an injected clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from storage import trackers as store
+from tests.fakes.jira import FakeJira, signed
+from tests.slack.item_steps import create, domain_snapshot, events, item, refused, run
+from tests.slack.notification_steps import deliveries, pending, post_hook, wait_until, worker
+from tests.support import make_settings, running_bot
+
+EMAIL, TOKEN, SECRET = "remediate-bot@acme.example", "jira-api-token-0123456789", "jira-webhook-secret-1"
+BOB = "<@UBOB|bob>"
+CAROL = "<@UCAROL|carol>"
+
+
+@pytest.fixture
+def jira():
+    fake = FakeJira(email=EMAIL, api_token=TOKEN, project="OPS")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def accounts(jira):
+    """Jira accounts of people the workspace has (Bob and Carol have the same e-mail in both)."""
+    return {
+        "bob": jira.add_user("Bob Builder", "bob@acme.example"),
+        "carol": jira.add_user("Carol Chen", "Carol@Acme.example"),
+        "erin": jira.add_user("Erin Outsider", "erin@elsewhere.example"),
+    }
+
+
+@pytest.fixture
+def bot(fake_slack, clock, database_url, jira, accounts, settings_overrides):
+    fake_slack.add_user("UBOB", "bob", real_name="Bob Builder", email="bob@acme.example")
+    fake_slack.add_user("UCAROL", "carol", real_name="Carol Chen", email="carol@acme.example")
+    fake_slack.add_user("UDAVE", "dave", real_name="Dave Nomail")
+    values = {
+        "jira_base_url": jira.url,
+        "jira_email": EMAIL,
+        "jira_api_token": TOKEN,
+        "jira_project_key": "OPS",
+        "jira_webhook_secret": SECRET,
+        "tracker_auto_create": "P0",
+        **settings_overrides,
+    }
+    with running_bot(make_settings(database_url, fake_slack.url, **values), clock) as harness:
+        yield harness
+
+
+def hook(bot, sent: tuple[bytes, dict[str, str]]) -> tuple[int, dict[str, Any]]:
+    body, headers = sent
+    return post_hook(bot, "/hooks/jira", body, headers)
+
+
+def key_of(bot, item_id: str) -> str:
+    """The key of the item's Jira issue, once the creation landed."""
+
+    def number() -> str | None:
+        with bot.uow() as session:
+            link = store.link_of(session, item_id=item_id)
+            return link.number if link is not None else None
+
+    return str(wait_until(number, message=f"the Jira issue of {item_id}"))
+
+
+def settle(bot) -> None:
+    """Everything queued for Jira and Slack is sent (nothing due is left pending)."""
+    worker(bot, "jira").drain()
+    bot.deliver()
+    wait_until(lambda: pending(bot, "jira") == 0 or _none_due(bot), message="the Jira queue to drain")
+
+
+def _none_due(bot) -> bool:
+    now = bot.clock()
+    rows = deliveries(bot, "jira")
+    return all(r.status != "pending" or (r.not_before and r.not_before > now) for r in rows)
+
+
+def dms(fake_slack, user: str) -> list[str]:
+    return [p["text"] for p in fake_slack.posts(user)]
+
+
+def told(bot, fake_slack, user: str, needle: str) -> list[str]:
+    """The DMs to `user` that say `needle`, once everything queued for Slack was sent."""
+
+    def all_sent() -> bool:
+        bot.deliver()
+        return pending(bot, "slack") == 0
+
+    wait_until(all_sent, message="the Slack messages sent")
+    return [t for t in dms(fake_slack, user) if needle in t]
+
+
+def writes(jira: FakeJira) -> list[tuple[str, str, Any]]:
+    """The changes the bot made in Jira (answered 2xx), in order."""
+    return [
+        (r.method, r.path, r.body)
+        for r in jira.requests
+        if r.method in ("POST", "PUT") and 200 <= r.status < 300 and not r.path.startswith("/search")
+    ]
+
+
+def adf_text(doc: Any) -> str:
+    if isinstance(doc, dict):
+        return (doc.get("text") or "") + " ".join(adf_text(c) for c in doc.get("content") or [])
+    return ""
+
+
+# --- out: the issue of a P0 item ------------------------------------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_a_p0_item_gets_its_issue_with_title_labels_priority_due_date_and_the_owner_found_by_email(
+    bot, slack, fake_slack, jira, accounts, clock
+):
+    item_id = create(
+        slack,
+        f'"Restore the checkout after the cache outage" --priority P0 --owner {BOB} --deadline +2d',
+        user="UALICE",
+    )
+    key = key_of(bot, item_id)
+    assert key == "OPS-1"
+    [created] = jira.answered("POST", "/issue")
+    fields = created.body["fields"]
+    assert fields["summary"] == f"[{item_id}] Restore the checkout after the cache outage"
+    assert fields["project"] == {"key": "OPS"} and fields["issuetype"] == {"name": "Task"}
+    assert "remediate" in fields["labels"] and "priority-P0" in fields["labels"]
+    assert fields["priority"] == {"name": "Highest"}
+    deadline = item(bot, item_id).deadline
+    assert fields["duedate"] == deadline.astimezone(bot.deps.settings.tz).date().isoformat()
+    assert fields["assignee"] == {"accountId": accounts["bob"]}
+    description = fields["description"]
+    assert description["type"] == "doc" and description["version"] == 1
+    text = adf_text(description)
+    assert item_id in text and "P0" in text and "(Slack)" not in text
+    # Bob was found by the e-mail of his Slack profile, once.
+    [search] = jira.answered("GET", "/user/search")
+    assert search.query == {"query": "bob@acme.example"}
+    issue = jira.issue(key)["fields"]
+    assert issue["assignee"]["accountId"] == accounts["bob"] and issue["status"]["name"] == "To Do"
+    assert issue["duedate"] == fields["duedate"] and issue["priority"]["name"] == "Highest"
+    with bot.uow() as session:
+        link = store.link_of(session, item_id=item_id)
+        assert link.url == f"{jira.url}/browse/OPS-1"
+        assert store.account_of(session, tracker="jira", user_id="UBOB") == accounts["bob"]
+    assert any(e.kind == "tracker" and "OPS-1" in e.summary for e in events(bot, item_id))
+    assert not any("Jira account" in t for t in dms(fake_slack, "UBOB"))
+
+    # A P2 item gets none unless asked; every call carried the account's credentials.
+    create(slack, '"Tidy the runbook" --priority P2', user="UALICE")
+    settle(bot)
+    assert len(jira.answered("POST", "/issue")) == 1
+    assert all(r.status != 401 for r in jira.requests)
+
+
+def test_an_owner_jira_does_not_know_leaves_the_issue_unassigned_naming_them_and_they_are_told_once(
+    bot, slack, fake_slack, jira
+):
+    first = create(slack, '"Page on disk full" --priority P0 --owner <@UDAVE|dave>', user="UALICE")
+    second = create(slack, '"Alert on queue depth" --priority P0 --owner <@UDAVE|dave>', user="UALICE")
+    for item_id in (first, second):
+        key_of(bot, item_id)
+    settle(bot)
+    for request in jira.answered("POST", "/issue"):
+        assert "assignee" not in request.body["fields"]
+        assert "Owner: Dave Nomail (Slack)" in adf_text(request.body["fields"]["description"])
+    told = [t for t in dms(fake_slack, "UDAVE") if "Jira account" in t]
+    assert len(told) == 1 and "/remediate whoami jira" in told[0]
+
+
+def test_a_refused_description_is_not_retried_for_ever(jira):
+    """The fake refuses what Jira refuses: a plain-text description in REST v3, with Jira's error body."""
+    from bot.jira.client import Jira
+
+    client = Jira(jira.url, TOKEN, email=EMAIL)
+    fields = {"project": {"key": "OPS"}, "summary": "x", "issuetype": {"name": "Task"}, "description": "text"}
+    answer = client.request("POST", "/issue", {"fields": fields})
+    assert answer.status == 400
+    assert answer.data["errorMessages"] == [] and "Atlassian Document" in answer.data["errors"]["description"]
+    assert Jira(jira.url, "wrong-token", email=EMAIL).request("GET", "/myself").status == 401
+    assert client.request("GET", "/myself").data["emailAddress"] == EMAIL
+
+
+# --- link ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_link_creates_now_or_links_an_existing_issue_that_exists(bot, slack, fake_slack, jira, accounts):
+    asked = create(slack, f'"Rotate the keys" --priority P2 --owner {BOB}', user="UALICE")
+    answer = run(slack, f"link {asked} jira", user="UALICE")
+    assert "Jira" in answer["text"]
+    assert key_of(bot, asked) == "OPS-1"
+    assert jira.answered("POST", "/issue")[0].body["fields"]["priority"] == {"name": "Medium"}
+
+    existing = jira.add_issue("Investigate the slow queries")
+    by_key = create(slack, '"Index the orders table" --priority P1', user="UALICE")
+    before = domain_snapshot(bot)
+    refused(run(slack, f"link {by_key} OPS-404", user="UALICE"), "OPS-404")
+    assert domain_snapshot(bot) == before, "an issue Jira does not have links nothing"
+    answer = run(slack, f"link {by_key} {existing}", user="UALICE")
+    assert existing in answer["text"] and "linked" in answer["text"]
+    assert key_of(bot, by_key) == existing
+
+    other = jira.add_issue("Add a circuit breaker", status="In Progress")
+    by_url = create(slack, '"Break the circuit" --priority P1', user="UALICE")
+    run(slack, f"link {by_url} <{jira.url}/browse/{other}>", user="UALICE")
+    assert key_of(bot, by_url) == other
+    refused(run(slack, f"link {by_url} {existing}", user="UALICE"), "already linked")
+    third = create(slack, '"Another" --priority P3', user="UALICE")
+    refused(run(slack, f"link {third} {existing}", user="UALICE"), "already linked", by_key)
+    settle(bot)
+    assert len(jira.answered("POST", "/issue")) == 1, "linking an existing issue creates none"
+
+
+# --- in: transitions, assignee, due date -----------------------------------------------------------------
+
+
+@pytest.fixture
+def linked(bot, slack, jira, accounts):
+    """A P0 item Bob owns and Alice reported, with its issue created in Jira."""
+    item_id = create(slack, f'"Fix the retry storm" --priority P0 --owner {BOB}', user="UALICE")
+    key = key_of(bot, item_id)
+    settle(bot)
+    return item_id, key
+
+
+@pytest.mark.both_backends
+def test_done_in_jira_completes_the_item_tells_the_validator_once_and_reopening_returns_it(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    settle(bot)
+    assert jira.status_of(key) == "In Progress"
+    before = len(writes(jira))
+
+    clock.advance(hours=3)
+    sent = jira.change(key, secret=SECRET, by=accounts["bob"], status="Done", at=clock())
+    status, answer = hook(bot, sent)
+    assert status == 202 and answer["changed"] is True
+    done = item(bot, item_id)
+    assert done.status == "completed", "never Validated: that stays four-eyes in Slack"
+    ready = told(bot, fake_slack, "UALICE", "ready for validation")
+    assert len(ready) == 1 and key in ready[0]
+    assert any(f"(from Jira {key})" in e.summary for e in events(bot, item_id))
+
+    # Jira sends the same delivery again (same identifier): nothing more happens.
+    assert hook(bot, sent) == (200, {"ok": True, "duplicate": True})
+    assert len(told(bot, fake_slack, "UALICE", "ready for validation")) == 1
+    settle(bot)
+    assert writes(jira)[before:] == [], "the change came from Jira: nothing is sent back"
+
+    clock.advance(hours=1)
+    back = jira.change(key, secret=SECRET, by=accounts["bob"], status="In Progress", at=clock())
+    status, _ = hook(bot, back)
+    assert status == 202
+    assert item(bot, item_id).status == "in_progress"
+    settle(bot)
+    assert writes(jira)[before:] == [] and jira.status_of(key) == "In Progress"
+
+    # Completed again, then moved back to To Do: In Progress again.
+    clock.advance(hours=1)
+    hook(bot, jira.change(key, secret=SECRET, status="Done", at=clock()))
+    assert item(bot, item_id).status == "completed"
+    clock.advance(hours=1)
+    hook(bot, jira.change(key, secret=SECRET, status="To Do", at=clock()))
+    assert item(bot, item_id).status == "in_progress"
+
+
+@pytest.mark.both_backends
+def test_assignee_and_due_date_changed_in_jira_follow_once_and_unknown_accounts_change_nothing(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    run(slack, f"whoami jira {accounts['carol']}", user="UCAROL")
+    before = len(writes(jira))
+
+    clock.advance(hours=1)
+    status, _ = hook(bot, jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["carol"]))
+    assert status == 202
+    assert item(bot, item_id).owner_id == "UCAROL"
+    assigned = [e for e in events(bot, item_id) if e.kind == "assigned" and f"(from Jira {key})" in e.summary]
+    assert len(assigned) == 1
+    assert told(bot, fake_slack, "UCAROL", "now the owner")
+
+    # An account nobody in Slack has: the owner stays.
+    clock.advance(hours=1)
+    status, _ = hook(bot, jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["erin"]))
+    assert status in (200, 202)
+    assert item(bot, item_id).owner_id == "UCAROL"
+
+    clock.advance(hours=1)
+    hook(bot, jira.change(key, secret=SECRET, by=accounts["bob"], duedate="2026-12-01"))
+    deadline = item(bot, item_id).deadline.astimezone(bot.deps.settings.tz)
+    assert deadline.date().isoformat() == "2026-12-01"
+    assert any("Deadline" in e.summary and f"(from Jira {key})" in e.summary for e in events(bot, item_id))
+    settle(bot)
+    assert writes(jira)[before:] == [], "changes that came from Jira are not sent back"
+
+
+@pytest.mark.both_backends
+def test_a_reassignment_in_slack_is_one_assignee_put_and_its_echo_changes_nothing(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    before = len(writes(jira))
+    clock.advance(minutes=30)
+    run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+    settle(bot)
+    new = writes(jira)[before:]
+    assert new == [("PUT", f"/issue/{key}/assignee", {"accountId": accounts["carol"]})]
+    assert jira.issue(key)["fields"]["assignee"]["accountId"] == accounts["carol"]
+    with bot.uow() as session:
+        assert store.account_of(session, tracker="jira", user_id="UCAROL") == accounts["carol"]
+    bot.deliver()
+
+    # Jira tells of the assignment the bot made: nothing changes, nobody is told, nothing goes back.
+    posts = len(fake_slack.posts())
+    snap = domain_snapshot(bot)
+    issue = jira.issue(key)
+    bob = jira.users[accounts["bob"]]
+    echo = jira.webhook(
+        key,
+        [
+            {
+                "field": "assignee",
+                "fieldtype": "jira",
+                "fieldId": "assignee",
+                "from": accounts["bob"],
+                "fromString": bob["displayName"],
+                "to": accounts["carol"],
+                "toString": "Carol Chen",
+            }
+        ],
+        secret=SECRET,
+        by=jira.bot_account,
+        issue=issue,
+    )
+    status, answer = hook(bot, echo)
+    assert status in (200, 202) and not answer.get("changed")
+    assert item(bot, item_id).owner_id == "UCAROL"
+    settle(bot)
+    assert len(fake_slack.posts()) == posts
+    assert writes(jira)[before + 1 :] == []
+    assert _without_claims(domain_snapshot(bot)) == _without_claims(snap)
+
+
+def _without_claims(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without the hook claims and the link's sync time (what a hook always leaves)."""
+    return {k: v for k, v in snap.items() if k not in ("claim", "tracker_link")}
+
+
+@pytest.mark.both_backends
+def test_a_jira_outage_of_minutes_then_recovery_delivers_each_change_once_in_order(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    run(slack, f"whoami jira {accounts['carol']}", user="UCAROL")
+    before = len(writes(jira))
+    jira.down(500)
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    for _ in range(3):
+        clock.advance(minutes=1)
+        worker(bot, "jira").drain()
+    run(slack, f"track {item_id} --deadline +5d", user="UBOB")
+    clock.advance(minutes=1)
+    worker(bot, "jira").drain()
+    run(slack, f"assign {item_id} {CAROL}", user="UBOB")
+    failed = [r for r in jira.requests if r.status == 500]
+    assert failed and writes(jira)[before:] == []
+
+    # Then rate limited: a 429 with Retry-After is waited out before the next try.
+    jira.up()
+    jira.fail_with(429, times=1, retry_after=120)
+    clock.advance(minutes=10)
+    worker(bot, "jira").drain()
+    limited = len(jira.requests)
+    assert jira.requests[-1].status == 429
+    clock.advance(seconds=60)
+    worker(bot, "jira").drain()
+    assert len(jira.requests) == limited, "Retry-After: 120 is honoured"
+    clock.advance(seconds=61)
+    settle(bot)
+    wait_until(lambda: len(writes(jira)) >= before + 3, message="the three changes")
+    clock.advance(minutes=10)
+    settle(bot)
+
+    deadline = item(bot, item_id).deadline.astimezone(bot.deps.settings.tz).date().isoformat()
+    assert writes(jira)[before:] == [
+        ("POST", f"/issue/{key}/transitions", {"transition": {"id": "21"}}),
+        ("PUT", f"/issue/{key}", {"fields": {"duedate": deadline}}),
+        ("PUT", f"/issue/{key}/assignee", {"accountId": accounts["carol"]}),
+    ]
+    fields = jira.issue(key)["fields"]
+    assert fields["status"]["name"] == "In Progress" and fields["duedate"] == deadline
+    assert fields["assignee"]["accountId"] == accounts["carol"]
+    assert all(r.status != "failed" for r in deliveries(bot, "jira"))
+
+
+# --- hooks that change nothing ---------------------------------------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_forged_replayed_unknown_and_unlinked_hooks_change_nothing(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    before = domain_snapshot(bot)
+
+    body, headers = jira.change(key, secret="not-the-secret", status="Done", at=clock())
+    assert hook(bot, (body, headers))[0] == 401, "signed with another secret"
+    good_body, good_headers = signed(body, SECRET, "900001")
+    tampered = json.loads(good_body)
+    tampered["issue"]["fields"]["duedate"] = "2027-01-01"
+    tampered["changelog"]["items"].append({"field": "duedate", "from": None, "to": "2027-01-01"})
+    assert hook(bot, (json.dumps(tampered).encode(), good_headers))[0] == 401, "a body changed after signing"
+    unsigned = {k: v for k, v in good_headers.items() if k != "X-Hub-Signature"}
+    assert hook(bot, (good_body, unsigned))[0] == 401, "no signature"
+    bare = good_headers["X-Hub-Signature"].removeprefix("sha256=")
+    assert hook(bot, (good_body, {**good_headers, "X-Hub-Signature": bare}))[0] == 401
+    assert domain_snapshot(bot) == before
+    assert item(bot, item_id).status == "identified"
+
+    # An issue no item is linked to: 200 and ignored.
+    stranger = jira.add_issue("Not ours")
+    status, answer = hook(bot, jira.change(stranger, secret=SECRET, status="Done", at=clock()))
+    assert status == 200 and "ignored" in answer
+    # An event the bot does not follow.
+    status, answer = hook(bot, jira.webhook(key, [], secret=SECRET, event="jira:issue_created"))
+    assert status == 200 and "ignored" in answer
+    assert item(bot, item_id).status == "identified"
+
+    # Once unlinked, the issue's hooks are ignored.
+    run(slack, f"unlink {item_id}", user="UALICE")
+    status, answer = hook(bot, jira.change(key, secret=SECRET, status="Done", at=clock()))
+    assert status == 200 and "ignored" in answer
+    assert item(bot, item_id).status == "identified"
+
+
+def test_a_replayed_identifier_is_applied_once_even_with_another_body(bot, jira, accounts, clock, linked):
+    item_id, key = linked
+    first = jira.change(key, secret=SECRET, duedate="2026-12-20", at=clock())
+    assert hook(bot, first)[0] == 202
+    replay = jira.change(key, secret=SECRET, duedate="2026-12-24", at=clock())
+    body = replay[0]
+    same_id = signed(body, SECRET, first[1]["X-Atlassian-Webhook-Identifier"])
+    assert hook(bot, same_id) == (200, {"ok": True, "duplicate": True})
+    assert item(bot, item_id).deadline.astimezone(bot.deps.settings.tz).date().isoformat() == "2026-12-20"
+    clock.advance(timedelta(minutes=1))
