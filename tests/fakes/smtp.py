@@ -3,6 +3,11 @@
 `fail_with(code, times)` answers the next RCPT TO commands with that reply (451: try again later; 550: no
 such mailbox); `stop()` / `start()` take the server away (connections refused) and bring it back on the
 same port, like an outage.
+
+`SmtpServer(security="starttls" | "tls", certfile=…, keyfile=…, login=(user, password))` is a submission
+server as providers run them: STARTTLS required before anything else (port 587 style) or TLS from the first
+byte (465 style), and AUTH (PLAIN / LOGIN) required, only over TLS. `self_signed_certificate(dir)` makes a
+certificate for 127.0.0.1 with the openssl command.
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
+import subprocess
 import threading
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 REPLIES = {
     421: "421 4.3.2 Service shutting down, try again later",
@@ -32,10 +40,57 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 and localhost (a day long), made with openssl."""
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        security: str = "none",
+        certfile: Path | None = None,
+        keyfile: Path | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
+        assert security in ("none", "starttls", "tls")
+        assert security == "none" or (certfile and keyfile), "TLS needs a certificate"
+        self.security = security
+        self.login = login
+        self._tls: ssl.SSLContext | None = None
+        if security != "none":
+            assert certfile is not None and keyfile is not None
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(str(certfile), str(keyfile))
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.sessions: list[dict[str, Any]] = []  # per accepted message: over TLS?, logged in as
+        self.logins: list[tuple[str, bool]] = []  # every AUTH attempt: the user, accepted
         self.refused: list[str] = []
         self._faults: list[int] = []
         self._lock = threading.Lock()
@@ -64,7 +119,26 @@ class SmtpServer:
         with self._lock:
             self.messages.append(msg)
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+            self.sessions.append(
+                {
+                    "tls": session.ssl is not None or self.security == "tls",
+                    "login": session.auth_data if session.authenticated else None,
+                }
+            )
         return "250 Message accepted for delivery"
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.login is not None
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.login
+        )
+        with self._lock:
+            user = auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?"
+            self.logins.append((user, ok))
+        return AuthResult(success=ok, handled=False, auth_data=user)  # kept as session.auth_data
 
     # --- control ------------------------------------------------------------------------------------
     def fail_with(self, code: int, *, times: int = 1) -> None:
@@ -72,7 +146,17 @@ class SmtpServer:
             self._faults.extend([code] * times)
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=10)
+        options: dict[str, Any] = {}
+        if self.security == "starttls":
+            options.update(tls_context=self._tls, require_starttls=True)
+        elif self.security == "tls":
+            options.update(ssl_context=self._tls)
+        if self.login is not None:
+            # aiosmtpd counts only STARTTLS as TLS; with implicit TLS every byte is encrypted anyway.
+            options.update(
+                authenticator=self._authenticate, auth_required=True, auth_require_tls=self.security != "tls"
+            )
+        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=10, **options)
         self._controller.start()
 
     def stop(self) -> None:
@@ -85,4 +169,7 @@ class SmtpServer:
             return [m for m in self.messages if address in str(m["To"])]
 
     def settings(self) -> dict[str, Any]:
-        return {"smtp_host": self.host, "smtp_port": self.port, "smtp_security": "none"}
+        out: dict[str, Any] = {"smtp_host": self.host, "smtp_port": self.port, "smtp_security": self.security}
+        if self.login is not None:
+            out.update(smtp_username=self.login[0], smtp_password=self.login[1])
+        return out

@@ -4,6 +4,7 @@ that receives and parses every message, and an injected clock."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from bot.services.incidents.clocks import sweep_incident_escalations
 from bot.slack.ids import Action
 from storage import queries
 from tests.clockwork import add_item, channel_posts, text_of
-from tests.fakes.smtp import SmtpServer
+from tests.fakes.smtp import SmtpServer, self_signed_certificate
 from tests.slack.incident_steps import declare, press, wait_card
 from tests.slack.notification_steps import attempts, bot_with, deliveries, outage, pending, wait_until, worker
 from tests.support import INCIDENT_CHANNEL, make_settings
@@ -261,3 +262,51 @@ def test_temporary_refusals_are_retried_and_a_permanent_one_fails_with_the_reaso
     clock.advance(minutes=30)
     worker(bot, "email").drain()
     assert len(smtp.to(MANAGER)) == 1  # the refused one is not sent again
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd, on implicit TLS
+def test_mail_goes_over_starttls_or_tls_logged_in_and_only_to_a_server_whose_certificate_checks_out(
+    fake_slack, clock, database_url, tmp_path, monkeypatch, security
+):
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = self_signed_certificate(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    stranger, _ = self_signed_certificate(other)
+    login = ("remediate@example.com", "app-password-of-the-bot-42")
+    server = SmtpServer(security=security, certfile=cert, keyfile=key, login=login)
+    settings = make_settings(
+        database_url,
+        fake_slack.url,
+        **server.settings(),
+        email_from=FROM,
+        escalation_l1="UDAVE",
+        escalation_l2="UBOB",
+        escalation_l2_emails=MANAGER,
+    )
+    try:
+        # First the server's certificate is not one the bot trusts: nothing is sent, the password included.
+        monkeypatch.setenv("SSL_CERT_FILE", str(stranger))
+        with bot_with(settings, clock) as bot:
+            add_item(bot.deps, priority="P0", deadline=clock() - timedelta(hours=9), owner="UALICE")
+            bot.run_job("escalations")
+            wait_until(lambda: attempts(bot, "email") >= 1, message="a first attempt")
+            outage(bot, "email", minutes=2)
+            assert server.messages == [] and server.logins == [] and pending(bot, "email") == 1
+            [row] = deliveries(bot, "email")
+            assert "certificate" in (row.last_error or "").lower()
+            assert login[1] not in (row.last_error or "")
+
+            # The certificate trusted (as the system's CA store would): the same e-mail, once, over TLS.
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+            clock.advance(minutes=6)
+            wait_until(lambda: server.to(MANAGER), message="the e-mail over TLS")
+            worker(bot, "email").drain()
+            assert len(server.messages) == 1 and all(r.status == "sent" for r in deliveries(bot, "email"))
+            assert server.sessions == [{"tls": True, "login": login[0]}]
+            assert server.logins == [(login[0], True)]
+            assert "Level 2" in server.messages[0]["Subject"]
+    finally:
+        server.stop()
