@@ -58,6 +58,7 @@ class ItemRecord:
     validated_at: datetime | None = None
     cancelled_at: datetime | None = None
     last_progress_at: datetime | None = None
+    issue: tuple[str, str, str | None] | None = None  # its linked issue: (tracker name, number, URL)
 
     @classmethod
     def of(cls, row: Any) -> ItemRecord:

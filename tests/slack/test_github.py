@@ -378,3 +378,21 @@ def test_forged_replayed_and_unknown_hooks(bot, slack, fake_slack, github):
     status, answer = post_hook(bot, "/hooks/github", ping, github.signed(ping, event="ping"))
     assert status in (200, 202) and answer["ok"] is True
     assert domain(bot) == after
+
+
+@pytest.mark.both_backends
+def test_the_linked_issue_is_a_link_on_the_card_and_in_show(bot, slack, fake_slack, github):
+    item_id = create(slack, f'"Rotate the leaked deploy key" --priority P0 --owner {BOB} --deadline +2d')
+    shown = json.dumps(run(slack, f"show {item_id}")["blocks"])
+    assert "GitHub (being created)" in shown or "GitHub #" in shown
+    link = linked(bot, item_id)
+    shown = json.dumps(run(slack, f"show {item_id}")["blocks"])
+    assert f"<{link.url}|GitHub #{link.number}>" in shown, shown
+    # The card in a channel message, redrawn after a change, carries it too.
+    answer = run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(answer["blocks"])
+    # Lists (and the Home tab, built on the same lines) show it on the item's line.
+    listed = run(slack, "list all")
+    assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(listed.get("blocks") or listed["text"])
+    run(slack, f"unlink {item_id}", user="UBOB")
+    assert "|GitHub #" not in json.dumps(run(slack, f"show {item_id}")["blocks"])

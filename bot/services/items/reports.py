@@ -6,17 +6,21 @@ fast however many items exist. Items are returned as `ItemRecord`s: plain data, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from bot.core.items import lifecycle as lc
 from bot.core.items.boards import HomeData, Page, Section, StatusBoard
 from bot.core.records import ItemRecord
 from bot.core.timing.deadlines import due_soon_window
+from bot.core.trackers.issues import NAMES
 from bot.deps import Deps
 from storage import items as store
+from storage import trackers as tracker_store
 from storage.items import ItemFilter
 from storage.models import RemediationItem
 
@@ -46,7 +50,8 @@ def list_page(deps: Deps, *, where: ItemFilter, limit: int, offset: int = 0) -> 
     with deps.uow(readonly=True) as session:
         items = store.list_items(session, where=where, limit=limit, offset=offset)
         total = len(items) + offset if len(items) < limit else store.count_items(session, where=where)
-    return Page(_records(items), total, offset)
+        records = _records(items)
+    return Page(records, total, offset)
 
 
 def status_board(
@@ -134,4 +139,14 @@ def _section(session: Session, where: ItemFilter, limit: int) -> Section:
 
 
 def _records(rows: list[RemediationItem]) -> tuple[ItemRecord, ...]:
-    return tuple(ItemRecord.of(r) for r in rows)
+    """The rows as plain data, each with its linked issue (one query for them all)."""
+    session = object_session(rows[0]) if rows else None
+    links = (
+        tracker_store.links_of(session, item_ids=[r.id for r in rows]) if isinstance(session, Session) else {}
+    )
+    return tuple(
+        replace(ItemRecord.of(r), issue=(NAMES.get(x.tracker, x.tracker), x.number or "", x.url))
+        if (x := links.get(r.id)) is not None
+        else ItemRecord.of(r)
+        for r in rows
+    )

@@ -7,7 +7,7 @@ Timeline summaries are Slack mrkdwn with user text already escaped (mentions and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import object_session
@@ -21,6 +21,7 @@ from bot.core.items import lifecycle as lc
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.permissions import item_editors_text, may_change_item
 from bot.core.records import ItemRecord, TimelineEntry
+from bot.core.trackers import issues
 from bot.deps import Deps
 from bot.services import events
 from bot.services.items import notices
@@ -28,6 +29,7 @@ from bot.services.people.admins import is_admin
 from bot.services.rendering import ItemMessages
 from storage import items as store
 from storage import queries
+from storage import trackers as tracker_store
 from storage.models import RemediationItem, TimelineEvent
 
 RECENT_EVENTS = 5
@@ -53,11 +55,19 @@ class ItemView:
     item: RemediationItem
     events: list[TimelineEvent]
     message: str = ""
+    issue: tuple[str, str, str | None] | None = None  # its linked issue, read with the item
+
+    def __post_init__(self) -> None:
+        session = object_session(self.item) if self.issue is None else None
+        if isinstance(session, Session):
+            link = tracker_store.link_of(session, item_id=self.item.id)
+            if link is not None:
+                self.issue = (issues.NAMES.get(link.tracker, link.tracker), link.number or "", link.url)
 
     @property
     def record(self) -> ItemRecord:
         """The item as plain data (what builders take)."""
-        return ItemRecord.of(self.item)
+        return replace(ItemRecord.of(self.item), issue=self.issue)
 
     @property
     def entries(self) -> tuple[TimelineEntry, ...]:

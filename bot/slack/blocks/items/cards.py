@@ -27,6 +27,7 @@ from bot.core.records import ItemRecord, TimelineEntry
 from bot.slack.blocks.format import date, escape, truncate, user
 from bot.slack.blocks.items.text import due_text, item_line, money, open_button, status_text
 from bot.slack.blocks.replies import context, section
+from bot.slack.blocks.trackers import issue_link
 from bot.slack.ids import Action, View
 
 CARD_EVENTS = 5  # timeline entries shown on a card
@@ -99,6 +100,7 @@ def _fields(item: ItemRecord, now: datetime) -> list[dict[str, Any]]:
         ("Reporter", user(item.reporter_id)),
         ("Deadline", due_text(item, now)),
         ("Priority · kind", f"{item.priority} · {item.kind}"),
+        *([("Issue", issue_link(*item.issue))] if item.issue else []),
         ("Systems", escape(", ".join(item.systems)) or "—"),
         ("MRR at risk", money(item.mrr_at_risk)),
     ]

@@ -13,6 +13,7 @@ from bot.core.items.lifecycle import EMOJI, LABELS, is_open
 from bot.core.mrkdwn import date, escape, truncate, user
 from bot.core.records import ItemRecord
 from bot.core.timing.durations import format_duration
+from bot.slack.blocks.trackers import issue_link
 from bot.slack.ids import Action
 
 
@@ -47,6 +48,8 @@ def item_line(item: ItemRecord, now: datetime, *, with_owner: bool = True) -> st
     if with_owner:
         parts.append(user(item.owner_id))
     parts.append(due_text(item, now))
+    if item.issue is not None and item.issue[1]:
+        parts.append(issue_link(*item.issue))
     return " · ".join(parts)
 
 
