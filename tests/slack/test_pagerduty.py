@@ -254,6 +254,11 @@ def test_acknowledging_in_pagerduty_updates_the_slack_card_once_and_is_not_echoe
     after = snapshot(bot.deps.engine)
     assert {k: v for k, v in after.items() if k != "claim"} == {k: v for k, v in same.items() if k != "claim"}
 
+    # Resolved in Slack afterwards, with what fixed it: that one is ours, and PagerDuty's page is resolved.
+    resolve_in_slack(slack, fake_slack, card, summary="payments queue drained; consumer restarted")
+    wait_until(lambda: pagerduty.actions(inc.id) == ["trigger", "resolve"], message="the resolve")
+    assert pagerduty.incidents[inc.id].status == "resolved"
+
 
 @pytest.mark.both_backends
 def test_forged_or_stale_pagerduty_hooks_change_nothing(bot, slack, fake_slack, pagerduty, clock):
