@@ -54,7 +54,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
 from tests.fakes.blockkit_limits import validate_blocks, validate_view
@@ -1405,7 +1405,7 @@ class FakeSlack:
     # ---- files -----------------------------------------------------------------------------------
 
     def _file_json(self, f: StoredFile) -> dict[str, Any]:
-        url = f"{self.base}/files/{f.id}/{f.filename}"
+        url = f"{self.base}/files/{f.id}/{quote(f.filename)}"  # Slack's URLs are encoded
         return {
             "id": f.id,
             "created": f.created,

@@ -100,7 +100,7 @@ def test_paste_opens_the_form_even_with_a_file_waiting(bot, slack, fake_slack):
 def test_a_last_file_that_is_not_text_leaves_the_form_with_a_note(bot, slack, fake_slack):
     share(slack, fake_slack, "diagram.png", b"\x89PNG\r\n\x1a\n\x00\x00", mimetype="image/png")
     form = open_form(slack, fake_slack)
-    assert "diagram.png" in str(form["blocks"]) and "not a .md or .txt file" in str(form["blocks"])
+    assert "diagram.png" in str(form["blocks"]) and "not a .md, .txt or .html file" in str(form["blocks"])
     assert downloads(fake_slack) == []
 
 
@@ -110,7 +110,7 @@ def test_a_last_file_that_is_not_text_leaves_the_form_with_a_note(bot, slack, fa
         (b"", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"   \n\n\t  \n", "only whitespace"),
-        (b"<!DOCTYPE html><html><body><ul><li>Fix it</li></ul></body></html>", "HTML"),
+        (b"<!DOCTYPE html><html><body><script>fix()</script></body></html>", "HTML document shows no text"),
         (b"- [ ] Fix the thing\n" * 12_000, "the limit is 200,000 bytes"),
         ("- [ ] Caf\u00e9 fix\n".encode("latin-1"), "not UTF-8"),
     ],
@@ -214,8 +214,8 @@ def test_someone_else_cannot_open_a_draft_from_its_button(bot, slack, fake_slack
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("notes.md", b"<html><body>hi</body></html>", "looks like HTML"),
-        ("photo.jpg", b"\xff\xd8\xff\xe0", "not a Markdown or text file"),
+        ("notes.html", b"<html><body><img src=x></body></html>", "HTML document shows no text"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0", "not a Markdown, text or HTML file"),
         ("summary.md", (FIXTURES / "release_notes.md").read_bytes(), "nothing to track in summary.md"),
     ],
     ids=["html", "not-text", "nothing-actionable"],

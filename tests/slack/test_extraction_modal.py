@@ -302,7 +302,7 @@ def test_what_could_not_be_read_is_noted_in_the_preview(bot, slack, fake_slack):
     [
         ("", "Paste the document here"),
         ("   \n\t\n  ", "only whitespace"),
-        ("<html><body><p>Action items</p></body></html>", "looks like HTML"),
+        ("<html><body><script>alert(1)</script></body></html>", "HTML document shows no text"),
         ("- [ ] fix\x00\x01\x02 the thing", "looks binary"),
     ],
     ids=["empty", "whitespace", "html", "binary"],

@@ -224,9 +224,10 @@ def test_check_document_limit_counts_utf8_bytes_of_str_input():
         "<div class='a'>\n<p>Summary</p>\n<ul>\n<li>Fix it</li>\n</ul>\n</div>\nplain",
     ],
 )
-def test_check_document_rejects_html(html: str):
-    with pytest.raises(DocumentError, match="HTML; paste Markdown or plain text"):
-        check_document(html)
+def test_check_document_reads_html_as_the_markdown_it_shows(html: str):
+    text = check_document(html)
+    assert "<" not in text and text.strip()
+    assert text.split("\n")[0] in ("# Post-mortem", "Action items", "Summary")
 
 
 def test_check_document_accepts_markdown_with_a_little_html_and_slack_markup():

@@ -1,15 +1,13 @@
-"""Gatekeeping for pasted documents: size, encoding, binary and HTML detection."""
+"""Gatekeeping for documents: size, encoding and binary detection; HTML is read as the Markdown it shows."""
 
 from __future__ import annotations
 
-import re
-
+from bot.core.extraction.html import html_to_markdown, looks_like_html
 from bot.core.extraction.model import DocumentError
 
-_ACCEPTED = "paste Markdown or plain text"
-# Tags that open a line; Slack's own <@U…>, <#C…>, <!here> and <http…> forms are not HTML.
-_HTML_LINE = re.compile(r"^\s*</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
-_HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
+_ACCEPTED = "paste Markdown or plain text (or an HTML export)"
+# An HTML export carries its markup and styles: it may be this many times the limit, its text may not.
+HTML_FACTOR = 3
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"} | {"\x7f"}
 
 
@@ -25,9 +23,10 @@ def check_document(raw: bytes | str, *, max_bytes: int = 200_000) -> str:
     data = raw.encode("utf-8", errors="surrogatepass") if isinstance(raw, str) else bytes(raw)
     if len(data) == 0:
         raise DocumentError(f"The document is empty; {_ACCEPTED}.")
-    if len(data) > max_bytes:
+    if len(data) > max_bytes and (len(data) > max_bytes * HTML_FACTOR or not _html_bytes(data)):
+        limit = max_bytes * HTML_FACTOR if _html_bytes(data) else max_bytes
         raise DocumentError(
-            f"The document is {len(data):,} bytes; the limit is {max_bytes:,} bytes. "
+            f"The document is {len(data):,} bytes; the limit is {limit:,} bytes. "
             f"Paste the analysis section only, as Markdown or plain text."
         )
     if b"\x00" in data or "\ufffd".encode() in data:
@@ -46,16 +45,17 @@ def check_document(raw: bytes | str, *, max_bytes: int = 200_000) -> str:
     controls = sum(1 for ch in text if ch in _CONTROL)
     if controls * 10 > len(text):
         raise DocumentError(f"The document looks binary (mostly non-printable characters); {_ACCEPTED}.")
-    if _looks_like_html(text):
-        raise DocumentError(
-            f"The document looks like HTML; {_ACCEPTED} (copy the rendered text, or the Markdown source)."
-        )
+    if looks_like_html(text):
+        text = html_to_markdown(text)
+        if not text.strip():
+            raise DocumentError("The HTML document shows no text; paste Markdown or plain text.")
+        if len(text.encode()) > max_bytes:
+            raise DocumentError(
+                f"The HTML document's text is {len(text.encode()):,} bytes; the limit is {max_bytes:,} "
+                "bytes. Export the analysis section only."
+            )
     return text
 
 
-def _looks_like_html(text: str) -> bool:
-    if _HTML_START.match(text[:2000]):
-        return True
-    lines = [line for line in text.split("\n") if line.strip()]
-    tagged = sum(1 for line in lines if _HTML_LINE.match(line))
-    return tagged >= 3 and tagged * 2 >= len(lines)
+def _html_bytes(data: bytes) -> bool:
+    return looks_like_html(data[:4000].decode("utf-8", errors="replace"))

@@ -6,6 +6,7 @@ the configured SLACK_API_URL's host), redirects included; the download stops at 
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.error
 import urllib.request
@@ -14,12 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
+from bot.core.extraction.document import HTML_FACTOR
 from bot.core.mrkdwn import escape, truncate
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
-TEXT_EXTENSIONS = (".md", ".markdown", ".txt")
+HTML_EXTENSIONS = (".html", ".htm")
+TEXT_EXTENSIONS = (".md", ".markdown", ".txt", *HTML_EXTENSIONS)
 DOWNLOAD_TIMEOUT = 5.0  # seconds; the answer to Slack is due within 3, and a stuck download must not hang
 
 
@@ -70,10 +73,15 @@ def file_meta(deps: Deps, file_id: str) -> FileMeta:
 
 
 def download_text_file(deps: Deps, meta: FileMeta, *, max_bytes: int) -> SharedFile:
-    """The content of a ``.md``/``.txt`` file, at most `max_bytes`; FileProblem otherwise."""
+    """The content of a ``.md``/``.txt``/``.html`` file, at most `max_bytes` (an HTML file's markup may
+    take `HTML_FACTOR` times as much); FileProblem otherwise."""
     name = shown_name(meta.name)
     if not is_text_name(meta.name):
-        raise FileProblem(f"`{name}` is not a Markdown or text file; I read `.md` and `.txt` files.")
+        raise FileProblem(
+            f"`{name}` is not a Markdown, text or HTML file; I read `.md`, `.txt` and `.html` files."
+        )
+    if meta.name.lower().endswith(HTML_EXTENSIONS):
+        max_bytes *= HTML_FACTOR  # an export's markup and styles; its text is held to the limit
     if meta.size is not None and meta.size > max_bytes:
         raise FileProblem(
             f"`{name}` is {meta.size:,} bytes; the limit is {max_bytes:,} bytes. "
@@ -88,7 +96,7 @@ def download_text_file(deps: Deps, meta: FileMeta, *, max_bytes: int) -> SharedF
     try:
         with opener.open(request, timeout=DOWNLOAD_TIMEOUT) as response:
             content = response.read(max_bytes + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         log.info("download of file %s failed: %s", meta.id, exc)
         raise FileProblem(f"I could not download `{name}` from Slack; try again in a moment.") from None
     if len(content) > max_bytes:

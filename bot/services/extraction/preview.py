@@ -78,7 +78,7 @@ def read_input(deps: Deps, *, text: str | None, file_ids: list[str], source: str
     if text and file_ids:
         raise UserError("Paste the document or attach it, not both.", field="text")
     if not text and not file_ids:
-        raise UserError("Paste the document here, or attach a .md or .txt file.", field="text")
+        raise UserError("Paste the document here, or attach a .md, .txt or .html file.", field="text")
     if not file_ids:
         with about("text"):
             return read_pasted(text or "", source=source)

@@ -46,7 +46,7 @@ def extract(ctx: CommandContext) -> Reply | None:
     if parsed.positional:
         raise UserError(
             "`/remediate extract` takes no text of its own: paste the document in the form it opens, "
-            "or upload it here as a .md or .txt file and run the command again."
+            "or upload it here as a .md, .txt or .html file and run the command again."
         )
     incident_id = rules.normalise_incident_id(parsed.get("incident"))
     if incident_id:
@@ -60,8 +60,8 @@ def extract(ctx: CommandContext) -> Reply | None:
             if slack_files.is_text_name(meta.name):
                 return _from_file(ctx, meta, incident_id, source)
             note = (
-                f"Your last file here, `{slack_files.shown_name(meta.name)}`, is not a .md or .txt file; "
-                "paste the document or attach it below."
+                f"Your last file here, `{slack_files.shown_name(meta.name)}`, is not a .md, .txt or .html "
+                "file; paste the document or attach it below."
             )
     if not ctx.trigger_id:
         raise UserError("I could not open the form here; upload the document as a .md file and try again.")
