@@ -20,6 +20,7 @@ def plug(deps: Deps) -> Plug:
     from bot.integrations import Plug
     from bot.jira.hook import JiraHook
     from bot.jira.lookup import client_of
+    from bot.jira.people import user_finder
     from bot.jira.sender import JiraSender
     from bot.services.trackers import outbound
     from bot.slack.blocks.trackers import not_planned_question
@@ -51,6 +52,7 @@ def plug(deps: Deps) -> Plug:
             render=deps.render.items,
             ask_owner=not_planned_question,
             clock=deps.now,
+            find_user=user_finder(deps, client_of(settings, timeout=2.0)),
         )
     return Plug(
         senders=[JiraSender(client=client, engine=deps.engine, email_of=_slack_email(deps))],

@@ -60,6 +60,8 @@ class JiraHook:
     # The bot's clock, which the items' rules run on (`now` in `handle` is the wall clock the request arrived
     # by).
     clock: Callable[[], datetime] | None = None
+    # The Slack user of a Jira account nobody mapped, by its e-mail (`bot.jira.people`); None: not looked for.
+    find_user: Callable[[str, str | None], str | None] | None = None
     name: str = issues.JIRA
     max_body: int = MAX_BODY
 
@@ -108,6 +110,8 @@ class JiraHook:
             if field == "status":
                 status = fields.get("status") or {}
                 category = str((status.get("statusCategory") or {}).get("key") or "")
+                if not category:  # an issue shown without its status: judge by the name it moved to
+                    category = _category_of_name(str(entry.get("toString") or ""))
                 resolution = str((fields.get("resolution") or {}).get("name") or "").lower()
                 if category == issues.DONE:
                     action = (
@@ -121,8 +125,10 @@ class JiraHook:
                     continue
                 changes.append(inbound.IssueChange(action=action, state=category, **base))
             elif field == "assignee" and entry.get("to"):
+                account = str(entry["to"])[:128]
+                user = self._user_of(account, fields.get("assignee"))
                 changes.append(
-                    inbound.IssueChange(action=inbound.ASSIGNED, account=str(entry["to"])[:128], **base)
+                    inbound.IssueChange(action=inbound.ASSIGNED, account=account, account_user=user, **base)
                 )
             elif field == "duedate":
                 due = _date(fields.get("duedate")) or _date(entry.get("to"))
@@ -131,6 +137,14 @@ class JiraHook:
         if not changes:
             return Skipped("no change the bot follows")
         return changes
+
+    def _user_of(self, account: str, shown: object) -> str | None:
+        """The Slack user of a new assignee nobody mapped, by the e-mail the hook shows or Jira has."""
+        if self.find_user is None:
+            return None
+        same = isinstance(shown, dict) and shown.get("accountId") == account
+        email = shown.get("emailAddress") if same and isinstance(shown, dict) else None
+        return self.find_user(account, email if isinstance(email, str) else None)
 
     def handle(self, session: Session, event: Any, now: datetime) -> dict[str, Any]:
         if isinstance(event, Skipped):
@@ -146,6 +160,17 @@ class JiraHook:
         if all("ignored" in r for r in results):
             out["ignored"] = results[0]["ignored"]
         return out
+
+
+def _category_of_name(name: str) -> str:
+    lowered = name.strip().lower()
+    if lowered in ("done", "closed", "resolved", "complete", "completed", "won't do", "cancelled"):
+        return issues.DONE
+    if lowered in ("to do", "open", "backlog", "reopened", "new", "selected for development"):
+        return issues.NEW
+    if lowered:
+        return issues.IN_FLIGHT
+    return ""
 
 
 def _account(user: object) -> str | None:

@@ -77,8 +77,11 @@ class JiraSender:
                 "/search/jql" if self.client.cloud else "/search",
                 {"jql": f'labels = "{issues.item_label(item_id)}"', "fields": ["key"], "maxResults": 1},
             )
-            outcome(answer, now, "looking for an issue created before")
-            found = (answer.data or {}).get("issues") or []
+            found: list[Any] = []
+            # 4xx: no search here (or not this one): create it, as the first try meant to.
+            if answer.status not in (400, 404, 405, 410):
+                outcome(answer, now, "looking for an issue created before")
+                found = (answer.data or {}).get("issues") or []
             if found and isinstance(found[0], dict) and found[0].get("key"):
                 return self._created(found[0])
         fields = dict(payload["fields"])
@@ -124,6 +127,12 @@ class JiraSender:
             account = self._account_by_email(str(owner), now)
             result.update({"mapped": account, "owner_id": owner} if account else {"unassigned": owner})
         answer = self.client.request("PUT", Jira.issue_path(key) + "/assignee", {"accountId": account})
+        if answer.status in (404, 405):  # no assignee resource here: the field, as an edit
+            answer = self.client.request(
+                "PUT",
+                Jira.issue_path(key),
+                {"fields": {"assignee": {"accountId": account} if account else None}},
+            )
         outcome(answer, now, f"assigning {key}")
         return result
 

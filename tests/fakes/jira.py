@@ -9,8 +9,9 @@ with Jira's error body ``{"errorMessages": [...], "errors": {field: message}}``.
 the issue with its ``fields`` (status with its ``statusCategory``, assignee, duedate, priority, labels,
 updated), ``PUT /issue/KEY`` edits fields, ``PUT /issue/KEY/assignee`` assigns, ``GET``/``POST
 /issue/KEY/transitions`` follow a simple workflow (To Do, In Progress, Done: any status to any other),
-``GET /myself``, ``GET /user/search?query=`` (matches an e-mail exactly or the start of a display name),
-``POST /search/jql`` (``labels = "x"`` only). Every request is recorded (`requests`), answered or not.
+``GET /myself``, ``GET /user?accountId=``, ``GET /user/search?query=`` (matches an e-mail exactly or the
+start of a display name), ``POST /search/jql`` (``labels = "x"`` only). Every request is recorded
+(`requests`), answered or not.
 
 Faults on demand: `fail_with(status, times, retry_after)` (401, 429 with Retry-After, 500...), `down()`
 (500 until `up()`), `delay(seconds)` before each answer.
@@ -232,6 +233,15 @@ class FakeJira:
         adf = api == "3"
         if method == "GET" and path == "/myself":
             return 200, self._user_json(self.bot_account), {}
+        if method == "GET" and path == "/user":
+            account = query.get("accountId", "")
+            if account not in self.users:
+                return (
+                    404,
+                    _errors(["Specified user does not exist or you do not have required permissions"]),
+                    {},
+                )
+            return 200, self._user_json(account), {}
         if method == "GET" and path == "/user/search":
             return 200, self._search_users(query.get("query", "")), {}
         if method == "POST" and path == "/issue":

@@ -307,6 +307,30 @@ def test_assignee_and_due_date_changed_in_jira_follow_once_and_unknown_accounts_
     assert writes(jira)[before:] == [], "changes that came from Jira are not sent back"
 
 
+def test_an_assignee_nobody_mapped_is_found_by_the_e_mail_jira_and_slack_share(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    # The hook shows no e-mail (Jira hides it by the person's privacy settings): the bot asks Jira for it.
+    jira.users[accounts["carol"]]["emailAddress"] = "carol@acme.example"
+    issue = jira.issue(key)
+    sent = jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["carol"], at=clock())
+    shown = json.loads(sent[0])
+    shown["issue"]["fields"]["assignee"].pop("emailAddress")
+    status, _ = hook(bot, signed(json.dumps(shown).encode(), SECRET, "700001"))
+    assert status == 202
+    assert item(bot, item_id).owner_id == "UCAROL"
+    assert [r.query for r in jira.answered("GET", "/user")] == [{"accountId": accounts["carol"]}]
+    with bot.uow() as session:
+        assert store.account_of(session, tracker="jira", user_id="UCAROL") == accounts["carol"]
+    assert issue["fields"]["assignee"]["accountId"] == accounts["bob"]
+
+    # Someone whose e-mail no Slack profile has: nobody's owner changes.
+    clock.advance(minutes=5)
+    hook(bot, jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["erin"], at=clock()))
+    assert item(bot, item_id).owner_id == "UCAROL"
+
+
 @pytest.mark.both_backends
 def test_a_reassignment_in_slack_is_one_assignee_put_and_its_echo_changes_nothing(
     bot, slack, fake_slack, jira, accounts, clock, linked
@@ -404,6 +428,19 @@ def test_a_jira_outage_of_minutes_then_recovery_delivers_each_change_once_in_ord
     assert fields["status"]["name"] == "In Progress" and fields["duedate"] == deadline
     assert fields["assignee"]["accountId"] == accounts["carol"]
     assert all(r.status != "failed" for r in deliveries(bot, "jira"))
+
+
+def test_an_issue_created_while_jira_is_down_is_created_once_when_it_is_back(bot, slack, jira, clock):
+    jira.fail_with(500, times=3)
+    jira.fail_with(429, times=1, retry_after=90)
+    item_id = create(slack, f'"Fail over the database" --priority P0 --owner {BOB}', user="UALICE")
+    for _ in range(12):
+        clock.advance(minutes=1)
+        worker(bot, "jira").drain()
+    key = key_of(bot, item_id)
+    settle(bot)
+    assert len(jira.answered("POST", "/issue")) == 1 and list(jira.issues) == [key]
+    assert [r.status for r in jira.requests if r.status >= 400] == [500, 500, 500, 429]
 
 
 # --- hooks that change nothing ---------------------------------------------------------------------------

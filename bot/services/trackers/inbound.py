@@ -66,6 +66,7 @@ class IssueChange:
     account: str | None = None  # the new assignee (assigned)
     due: date | None = None  # the new due date (due)
     actor_account: str | None = None  # who made the change, in the tracker
+    account_user: str | None = None  # the Slack user of `account` found by e-mail, when nobody mapped it
     state: str = ""
 
     @property
@@ -144,6 +145,17 @@ def apply(
             )
     elif change.action == ASSIGNED and change.account:
         owner = store.user_of(session, tracker=change.tracker, account=change.account)
+        if owner is None and change.account_user:
+            owner = change.account_user
+            if store.account_of(session, tracker=change.tracker, user_id=owner) is None:
+                store.set_person(
+                    session,
+                    tracker=change.tracker,
+                    user_id=owner,
+                    account=change.account,
+                    set_by="email",
+                    now=now,
+                )
         if owner is None:
             log.info(
                 "%s: %s assigned to %s, who maps to nobody in Slack", item.id, change.label, change.account
