@@ -84,7 +84,12 @@ def _parts(msg):
 def test_each_escalation_level_reaches_its_recipients_once_with_the_facts(bot, fake_slack, smtp, clock):
     now = clock()
     item_id = add_item(
-        bot.deps, priority="P0", deadline=now - timedelta(hours=5), owner="UALICE", title="Rotate leaked keys"
+        bot.deps,
+        priority="P0",
+        deadline=now - timedelta(hours=5),
+        owner="UALICE",
+        title="Rotate leaked keys",
+        mrr=48000,
     )
     _sweep(bot)  # Level 1 (4 h): Slack only
     assert smtp.messages == []
@@ -105,7 +110,16 @@ def test_each_escalation_level_reaches_its_recipients_once_with_the_facts(bot, f
     assert level3["Auto-Submitted"] == "auto-generated"
     assert level3.get_content_type() == "multipart/alternative"
     plain, html = _parts(level3)
-    for fact in (item_id, "Rotate leaked keys", "P0", "Alice Owner", "Overdue by", "1d", "Level"):
+    for fact in (
+        item_id,
+        "Rotate leaked keys",
+        "P0",
+        "Alice Owner",
+        "Overdue by",
+        "1d",
+        "Level",
+        "$48,000 MRR at risk",
+    ):
         assert fact in plain and fact in html, fact
     assert (
         "https://slack.com/app_redirect?channel=" in plain and 'href="https://slack.com/app_redirect' in html

@@ -73,6 +73,8 @@ def item_facts(session: Session, settings: Settings, item: RemediationItem) -> d
         "owner": name_of(session, item.owner_id),
         "owner_id": item.owner_id,
         "deadline": iso(item.deadline),
+        "mrr_at_risk": item.mrr_at_risk,
+        "users_affected": item.users_affected,
         "incident_id": item.incident_id,
         "slack": slack_link(settings),
     }

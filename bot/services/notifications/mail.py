@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core.items.impact import money
 from bot.core.timing.durations import format_duration
 from bot.services import events, outbox
 from bot.services.events import SubjectEvent, Subscriber
@@ -114,6 +115,11 @@ def _escalation(session: Session, settings: Settings, event: SubjectEvent) -> No
                 ("Owner", facts["owner"]),
                 ("Deadline", _when(facts["deadline"])),
                 ("Overdue by", overdue),
+                (
+                    "Business impact",
+                    f"{money(facts['mrr_at_risk'])} MRR at risk" if facts["mrr_at_risk"] else None,
+                ),
+                ("Users affected", facts["users_affected"]),
                 ("Incident", facts["incident_id"]),
                 ("Level", level),
             ],

@@ -145,6 +145,7 @@ def _item_event(session: Session, settings: Settings, event: SubjectEvent, sourc
                     "status": item.status,
                     "owner": facts["owner"],
                     "deadline": facts["deadline"],
+                    "mrr_at_risk": facts["mrr_at_risk"],
                     "level": level,
                     "slack": facts["slack"],
                 },
