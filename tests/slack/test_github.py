@@ -5,6 +5,7 @@ GitHub signs them, and the clock injected."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -308,7 +309,7 @@ def test_an_outage_then_a_secondary_rate_limit_delays_changes_and_each_arrives_o
     run(slack, f"assign {item_id} {CAROL}", user="UALICE")
     wait_until(lambda: attempts() >= 1, message="a first attempt")
     run(slack, f"track {item_id} --deadline +4d", user="UCAROL")
-    run(slack, f"track {item_id} --status in_progress", user="UCAROL")
+    run(slack, f"track {item_id} --priority P1", user="UCAROL")
     for _ in range(3):  # three minutes of 500s
         before = attempts()
         clock.advance(minutes=1)
@@ -330,11 +331,13 @@ def test_an_outage_then_a_secondary_rate_limit_delays_changes_and_each_arrives_o
     assert len(patches) == 3
     assert patches[0].body["assignees"] == ["carol-gh"]
     assert "**Deadline:**" in patches[1].body["body"] and "assignees" not in patches[1].body
-    assert patches[2].body == {"state": "open"}
+    assert patches[2].body["labels"] == ["remediate", "priority:P1"]
+    assert "**Priority:** P1" in patches[2].body["body"]
     assert all(r.status == "sent" for r in deliveries(bot, "github"))
     issue = github.issue(REPO, link.number)
     assert [a["login"] for a in issue["assignees"]] == ["carol-gh"]
-    assert item(bot, item_id).deadline.date().isoformat() in issue["body"]
+    assert [label["name"] for label in issue["labels"]] == ["remediate", "priority:P1"]
+    assert item(bot, item_id).deadline.strftime("%Y-%m-%d %H:%M UTC") in issue["body"]
 
 
 @pytest.mark.both_backends
@@ -396,3 +399,123 @@ def test_the_linked_issue_is_a_link_on_the_card_and_in_show(bot, slack, fake_sla
     assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(listed.get("blocks") or listed["text"])
     run(slack, f"unlink {item_id}", user="UBOB")
     assert "|GitHub #" not in json.dumps(run(slack, f"show {item_id}")["blocks"])
+
+
+@pytest.mark.both_backends
+def test_status_changes_in_slack_close_and_reopen_the_issue_and_their_echoes_change_nothing(
+    bot, slack, fake_slack, github, clock
+):
+    item_id, link = new_p0(slack, bot)
+    settle(bot)
+
+    def step(command, user, expected):
+        before = len(github.writes("PATCH"))
+        clock.advance(minutes=5)
+        answer = run(slack, command, user=user)
+        assert ":warning:" not in answer["text"], answer["text"]
+        wait_until(lambda: len(github.writes("PATCH")) > before, message=f"the PATCH of {command}")
+        settle(bot)
+        patches = github.writes("PATCH")[before:]
+        assert [p.body for p in patches] == [expected], [p.body for p in patches]
+        snap = domain(bot)
+        for echo in github.flush():
+            assert echo.status in (200, 202) and not echo.answer.get("changed"), echo.answer
+        settle(bot)
+        assert domain(bot) == snap and len(github.writes("PATCH")) == before + 1
+
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    settle(bot)
+    assert github.writes("PATCH") == []  # an open issue stays open: nothing to send
+    step(f"track {item_id} --status completed", "UBOB", {"state": "closed", "state_reason": "completed"})
+    assert github.issue(REPO, link.number)["state_reason"] == "completed"
+    step(
+        f'track {item_id} --status in_progress --note "the key is still in the old image"',
+        "UALICE",
+        {"state": "open"},
+    )
+    assert github.issue(REPO, link.number)["state_reason"] == "reopened"
+    step(
+        f"cancel {item_id} Superseded by the vault migration",
+        "UBOB",
+        {"state": "closed", "state_reason": "not_planned"},
+    )
+    issue = github.issue(REPO, link.number)
+    assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")
+    assert item(bot, item_id).status == "cancelled"
+
+
+def test_a_wrong_token_is_reported_once_at_start_and_in_the_health_detail(
+    fake_slack, clock, database_url, github, caplog
+):
+    import logging
+
+    from tests.slack.notification_steps import get
+
+    caplog.set_level(logging.INFO)
+    settings = make_settings(
+        database_url,
+        fake_slack.url,
+        github_token="github_pat_this_one_was_revoked",
+        github_repository=REPO,
+        github_api_url=github.url,
+        github_webhook_secret=SECRET,
+    )
+    with running_bot(settings, clock) as harness:
+        status, body = get(harness, "/healthz")
+        assert status == 200
+        status, body = get(harness, "/healthz?detail=1")
+        detail = json.loads(body)["destinations"]["github"]["last_permanent_failure"]["reason"]
+        assert "401" in detail and "Bad credentials" in detail and "GITHUB_TOKEN" in detail
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and "GitHub" in r.getMessage()]
+    assert len(errors) == 1
+    assert "github_pat_this_one_was_revoked" not in caplog.text
+    assert [c.status for c in github.calls] == [401]
+
+
+@pytest.mark.both_backends
+def test_notes_become_comments_only_when_asked(fake_slack, clock, database_url, github):
+    from tests.fakes.signing import SlackDriver
+    from tests.support import SIGNING_SECRET
+
+    settings = make_settings(
+        database_url,
+        fake_slack.url,
+        github_token=TOKEN,
+        github_repository=REPO,
+        github_api_url=github.url,
+        github_webhook_secret=SECRET,
+        tracker_auto_create="P0,P1",
+        tracker_sync_notes=True,
+    )
+    with running_bot(settings, clock) as harness:
+        slack = SlackDriver(harness.url, SIGNING_SECRET, fake=fake_slack)
+        item_id = create(slack, f'"Pin the base image" --priority P1 --owner {BOB} --deadline +3d')
+        link = linked(harness, item_id)
+        run(slack, f"note {item_id} Pinned in staging, <@UCAROL> checks prod", user="UBOB")
+        wait_until(lambda: github.comments.get((REPO, int(link.number))), message="the comment")
+        [comment] = github.comments[(REPO, int(link.number))]
+        assert comment["body"].startswith("Note from Bob (Slack): Pinned in staging")
+        assert "<@UCAROL>" not in comment["body"]
+
+
+@pytest.mark.both_backends
+def test_two_changes_crossing_settle_on_the_latest(bot, slack, fake_slack, github, clock, caplog):
+    import logging
+
+    for user, login in (("UBOB", "bob-gh"), ("UCAROL", "carol-gh"), ("UDAVE", "dave-gh")):
+        run(slack, f"whoami github {login}", user=user)
+    github.assignable.add("dave-gh")
+    item_id, link = new_p0(slack, bot)
+    settle(bot)
+    # In GitHub someone assigns Dave; before the hook arrives, Carol is made owner in Slack.
+    issue = github.issue(REPO, link.number)
+    issue.update(assignees=[{"login": "dave-gh"}], assignee={"login": "dave-gh"})
+    issue["updated_at"] = (clock() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    late = github.hook_body("assigned", issue, sender="dave-gh", assignee={"login": "dave-gh"})
+    clock.advance(minutes=2)
+    run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+    caplog.set_level(logging.INFO)
+    status, answer = post_hook(bot, "/hooks/github", late, github.signed(late))
+    assert status in (200, 202) and answer.get("changed") is not True, answer
+    assert item(bot, item_id).owner_id == "UCAROL"
+    assert "the latest (Slack's) stands" in caplog.text
