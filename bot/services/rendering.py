@@ -34,11 +34,11 @@ class AlertMessages(Protocol):
 
 
 class DigestMessages(Protocol):
-    def digest_message(self, d: Digest) -> Rendered: ...
+    def digest_message(self, d: Digest, *, dashboard: str = "") -> Rendered: ...
 
 
 class ReportMessages(Protocol):
-    def weekly_report_message(self, k: WeeklyKpis) -> Rendered: ...
+    def weekly_report_message(self, k: WeeklyKpis, *, dashboard: str = "") -> Rendered: ...
 
 
 class ItemMessages(Protocol):

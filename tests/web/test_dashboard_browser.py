@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from typing import Any
 
 import pytest
 
+from storage.models import OutboxMessage
 from tests.fakes.signing import SlackDriver
 from tests.fakes.slack_api import FakeSlack
-from tests.support import BotHarness, FakeClock, serving_fake_slack
+from tests.support import INCIDENT_CHANNEL, BotHarness, FakeClock, serving_fake_slack
 from tests.web.browser import Watch, watch
 from tests.web.seed import (
     MONTH_START,
@@ -630,3 +632,27 @@ def test_the_item_card_in_slack_opens_the_item_in_the_dashboard(browser_page: Wa
     w.page.goto(found.group(1))
     assert w.page.locator("main h1 .id").inner_text().strip() == item.id
     assert item.title in w.page.locator("main").inner_text()
+
+
+def test_the_digest_and_the_weekly_report_open_the_dashboard(browser_page: Watch, site: Site) -> None:
+    """What the jobs queue for the channel (delivery is paced per channel on the test's clock)."""
+    w = browser_page
+    sign_in(w, site)
+    for job, title in (("digest", "Remediation Status"), ("weekly-report", "Weekly Remediation Report")):
+        result = site.bot.run_job(job, at=NOW)
+        assert result.outbox_ids, (job, result.summary)
+        with site.bot.uow() as session:
+            queued = [session.get(OutboxMessage, n) for n in result.outbox_ids]
+        posts = [
+            m.payload
+            for m in queued
+            if m is not None and m.method == "chat.postMessage" and title in json.dumps(m.payload)
+        ]
+        assert len(posts) == 1, (job, [m.method for m in queued if m])
+        assert posts[0]["channel"] == INCIDENT_CHANNEL
+        links = re.findall(r"<(https?://[^|>]+)\|Open in dashboard>", json.dumps(posts[0]["blocks"]))
+        assert links == [site.base + "/"], (job, links)
+        w.page.goto(links[0])
+        w.page.wait_for_selector("#status-board")
+        check_overview(w, site.world)
+    site.clock.set(NOW)

@@ -132,7 +132,7 @@ def post_daily_digest(deps: Deps, now: datetime) -> Posted:
         if queries.is_claimed(session, key=key):
             return Posted(f"{key} was posted already")
         digest = gather(session, now=now, day_start=day_start)
-    text, blocks = deps.render.digest.digest_message(digest)
+    text, blocks = deps.render.digest.digest_message(digest, dashboard=settings.dashboard_base)
     with deps.uow() as session:
         if not queries.try_claim(session, key=key, now=now, owner=deps.worker_id):
             return Posted(f"{key} was posted already")

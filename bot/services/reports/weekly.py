@@ -104,7 +104,7 @@ def post_weekly_report(deps: Deps, now: datetime) -> Posted:
             # An install reports nothing for a week that was over before it existed (it would be empty).
             return Posted(f"{key} ended before the bot's first start ({first.isoformat()}); not reported")
         kpis = gather(session, deps=deps, now=now, week=week)
-    text, blocks = deps.render.report.weekly_report_message(kpis)
+    text, blocks = deps.render.report.weekly_report_message(kpis, dashboard=deps.settings.dashboard_base)
     title = f"Remediation trend, {TREND_WEEKS} weeks to the week of {week.monday.isoformat()}"
     chart = weekly_chart_png(kpis.trend, title=title)
     with deps.uow() as session:

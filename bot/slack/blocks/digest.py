@@ -86,18 +86,22 @@ def _section(
     return blocks
 
 
-def digest_message(d: Digest) -> tuple[str, Blocks]:
-    """The digest message (fallback text, blocks), always within Slack's limits."""
+def digest_message(d: Digest, *, dashboard: str = "") -> tuple[str, Blocks]:
+    """The digest message (fallback text, blocks), always within Slack's limits; with `dashboard` (the web
+    dashboard's base address, when it is set up) a link to its overview."""
+    link = f" <{dashboard}/|Open in dashboard>" if dashboard else ""
     if d.nothing_open:
         text = f"{d.title}: nothing open."
         line = (
             f":white_check_mark: *{d.title}* — nothing open: no remediation item in progress, blocked or "
-            f"due, nothing completed today, no open incident. As of {date(d.now)}."
+            f"due, nothing completed today, no open incident. As of {date(d.now)}.{link}"
         )
         return text, [section(line)]
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": d.title}},
-        context(f"As of {date(d.now)}. Open any item with its button; `/remediate list` shows them all."),
+        context(
+            f"As of {date(d.now)}. Open any item with its button; `/remediate list` shows them all.{link}"
+        ),
     ]
     blocks += _section(
         "Completed today",

@@ -52,7 +52,9 @@ def summary_lines(k: WeeklyKpis) -> list[str]:
     ]
 
 
-def weekly_report_message(k: WeeklyKpis) -> tuple[str, Blocks]:
+def weekly_report_message(k: WeeklyKpis, *, dashboard: str = "") -> tuple[str, Blocks]:
+    """The weekly report (fallback text, blocks); with `dashboard` (the web dashboard's base address, when
+    it is set up) a link to its overview."""
     title = f"Weekly Remediation Report — Week of {k.week.monday.isoformat()}"
     wins, gaps = wins_and_gaps(k)
     last_moment = k.week.end - timedelta(seconds=1)
@@ -77,6 +79,7 @@ def weekly_report_message(k: WeeklyKpis) -> tuple[str, Blocks]:
         context(
             f"Covers {date(k.week.start, '{date_long}')} to {date(last_moment, '{date_long}')}. "
             "The chart below shows open items by priority and the resolution time over the last 8 weeks."
+            + (f" <{dashboard}/|Open in dashboard>" if dashboard else "")
         ),
     ]
     text = (
