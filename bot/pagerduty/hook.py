@@ -77,14 +77,15 @@ class PagerDutyHook:
         if abs(request.received_at - occurred) > MAX_AGE:
             raise Refused(400, "event.occurred_at is more than a day away from now")
         body: dict[str, Any] = event["data"] if isinstance(event.get("data"), dict) else {}
-        key = body.get("incident_key") if body.get("type") == "incident" else None
+        about_incident = body.get("type") == "incident" or event.get("resource_type") == "incident"
+        key = body.get("incident_key") if about_incident else None
         agent: dict[str, Any] = event["agent"] if isinstance(event.get("agent"), dict) else {}
         return PagerDutyEvent(
             id=event_id[:120],
             event_type=event_type,
             occurred_at=occurred,
             incident_key=key if isinstance(key, str) and key else None,
-            agent=str(agent.get("summary") or "someone")[:100],
+            agent=str(agent.get("summary") or agent.get("name") or "someone")[:100],
         )
 
     def handle(self, session: Session, event: PagerDutyEvent, now: datetime) -> dict[str, Any]:

@@ -396,3 +396,24 @@ def test_level_2_escalations_of_overdue_p0_items_page_by_item_and_level(bot, fak
     assert pagerduty.accepted[1]["payload"]["severity"] == "critical"
     with bot.uow() as session:
         assert session.exec(select(Incident)).first() is None
+
+
+def test_an_acknowledgement_whose_data_omits_its_type_is_read_by_the_events_resource_type(
+    bot, slack, fake_slack, pagerduty, clock
+):
+    import hashlib
+    import hmac
+    import json
+
+    inc = declare(slack, fake_slack, bot, severity="P1", title="Payments delayed")
+    body, headers = webhook([SECRET], event_type="incident.acknowledged", incident_key=inc.id, agent="Erin")
+    event = json.loads(body)
+    del event["event"]["data"]["type"]  # the event still says resource_type "incident"
+    raw = json.dumps(event).encode()
+    signed = {
+        **headers,
+        "X-PagerDuty-Signature": "v1=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(),
+    }
+    status, answer = post_hook(bot, "/hooks/pagerduty", raw, signed)
+    assert status == 202 and answer["outcome"] == "acknowledged", answer
+    assert incident(bot, inc.id).acknowledged_elsewhere == "PagerDuty by Erin"
