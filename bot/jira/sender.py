@@ -90,12 +90,14 @@ class JiraSender:
         if unmapped and "assignee" not in fields:
             account = self._account_by_email(str(unmapped["owner_id"]), now)
             if account:
-                fields["assignee"] = {"accountId": account}
+                fields["assignee"] = self._person(account)
                 person = {"mapped": account, "owner_id": unmapped["owner_id"]}
             else:
                 fields["description"] = unmapped["description"]
                 person = {"unassigned": unmapped["owner_id"]}
         fields["description"] = self._text(fields.get("description"))
+        if not self.client.cloud and "accountId" in (fields.get("assignee") or {}):
+            fields["assignee"] = self._person(fields["assignee"].get("accountId"))
         answer = self.client.request("POST", "/issue", {"fields": fields})
         if answer.status == 400 and "assignee" in fields and "assignee" in answer.message().lower():
             fields.pop(
@@ -110,14 +112,23 @@ class JiraSender:
         email = self.email_of(user_id) if self.email_of is not None else None
         if not email:
             return None
-        answer = self.client.request("GET", "/user/search", params={"query": email})
+        params = {"query": email} if self.client.cloud else {"username": email}
+        answer = self.client.request("GET", "/user/search", params=params)
         outcome(answer, now, "looking for a person by e-mail")
-        users = [u for u in answer.data or [] if isinstance(u, dict) and u.get("accountId")]
+        users = [u for u in answer.data or [] if isinstance(u, dict) and u.get(self._id)]
         exact = [u for u in users if str(u.get("emailAddress") or "").lower() == email.lower()]
         chosen = exact or (users if len(users) == 1 else [])
         if len(chosen) != 1 or chosen[0].get("active") is False:
             return None
-        return str(chosen[0]["accountId"])
+        return str(chosen[0][self._id])
+
+    @property
+    def _id(self) -> str:
+        """What names a person: Cloud's account id, Data Center's user name."""
+        return "accountId" if self.client.cloud else "name"
+
+    def _person(self, account: str | None) -> dict[str, Any] | None:
+        return {self._id: account} if account else None
 
     def _assign(self, key: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
         account = payload.get("account")
@@ -126,12 +137,12 @@ class JiraSender:
         if not account and owner:
             account = self._account_by_email(str(owner), now)
             result.update({"mapped": account, "owner_id": owner} if account else {"unassigned": owner})
-        answer = self.client.request("PUT", Jira.issue_path(key) + "/assignee", {"accountId": account})
+        answer = self.client.request("PUT", Jira.issue_path(key) + "/assignee", {self._id: account})
         if answer.status in (404, 405):  # no assignee resource here: the field, as an edit
             answer = self.client.request(
                 "PUT",
                 Jira.issue_path(key),
-                {"fields": {"assignee": {"accountId": account} if account else None}},
+                {"fields": {"assignee": self._person(account)}},
             )
         outcome(answer, now, f"assigning {key}")
         return result

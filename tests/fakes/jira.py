@@ -131,6 +131,7 @@ class FakeJira:
             self.users[account] = {
                 "self": f"{self.url if hasattr(self, 'url') else ''}/rest/api/3/user?accountId={account}",
                 "accountId": account,
+                "name": email.split("@")[0].lower(),  # Data Center names people by user name
                 "accountType": "atlassian",
                 "emailAddress": email,
                 "displayName": name,
@@ -243,7 +244,7 @@ class FakeJira:
                 )
             return 200, self._user_json(account), {}
         if method == "GET" and path == "/user/search":
-            return 200, self._search_users(query.get("query", "")), {}
+            return 200, self._search_users(query.get("query") or query.get("username") or ""), {}
         if method == "POST" and path == "/issue":
             return self._create(data, adf)
         if method == "POST" and path in ("/search/jql", "/search"):
@@ -261,7 +262,7 @@ class FakeJira:
         if method == "PUT" and sub == "":
             return self._edit(issue, data, adf)
         if method == "PUT" and sub == "/assignee":
-            return self._assign(issue, data)
+            return self._assign(issue, data, adf)
         if method == "GET" and sub == "/transitions":
             return 200, {"expand": "transitions", "transitions": self._transitions(issue)}, {}
         if method == "POST" and sub == "/transitions":
@@ -309,7 +310,7 @@ class FakeJira:
             "labels": list(fields.get("labels") or []),
             "priority": _priority(((fields.get("priority") or {}).get("name")) or "Medium"),
             "duedate": fields.get("duedate"),
-            "assignee": self._user_json(fields["assignee"]["accountId"]) if fields.get("assignee") else None,
+            "assignee": self._user_json(self._who(fields["assignee"])) if fields.get("assignee") else None,
             "reporter": self._user_json(self.bot_account),
             "status": _status(status),
             "resolution": None,
@@ -372,7 +373,7 @@ class FakeJira:
                 errors["duedate"] = "Error parsing date string: " + str(due)[:40]
         if "assignee" in fields and fields["assignee"] is not None:
             assignee = fields["assignee"]
-            if not isinstance(assignee, dict) or assignee.get("accountId") not in self.users:
+            if self._who(assignee, adf) is None:
                 errors["assignee"] = "Specify a valid value for assignee"
         return errors
 
@@ -391,18 +392,29 @@ class FakeJira:
             if name == "priority":
                 stored[name] = _priority(value.get("name") or _priority_name(value.get("id")))
             elif name == "assignee":
-                stored[name] = self._user_json(value["accountId"]) if value else None
+                stored[name] = self._user_json(str(self._who(value))) if value else None
             else:
                 stored[name] = value
         stored["updated"] = _jira_time()
         return 204, None, {}
 
-    def _assign(self, issue: dict[str, Any], data: Any) -> tuple[int, Any, dict[str, str]]:
-        if not isinstance(data, dict) or "accountId" not in data:
-            return 400, _errors([], {"accountId": "Specify an accountId, or null to unassign"}), {}
-        account = data["accountId"]
-        if account is not None and account not in self.users:
-            return 404, _errors([f"The user with account ID '{account}' does not exist."]), {}
+    def _who(self, person: Any, cloud: bool | None = None) -> str | None:
+        """The account id of ``{"accountId": ...}`` (Cloud) or ``{"name": ...}`` (Data Center), if known."""
+        if not isinstance(person, dict):
+            return None
+        if cloud is not False and person.get("accountId") in self.users:
+            return str(person["accountId"])
+        if cloud is not True and person.get("name"):
+            return next((a for a, u in self.users.items() if u["name"] == person["name"]), None)
+        return None
+
+    def _assign(self, issue: dict[str, Any], data: Any, cloud: bool) -> tuple[int, Any, dict[str, str]]:
+        field = "accountId" if cloud else "name"
+        if not isinstance(data, dict) or field not in data:
+            return 400, _errors([], {field: f"Specify {field}, or null to unassign"}), {}
+        account = self._who(data, cloud) if data[field] is not None else None
+        if data[field] is not None and account is None:
+            return 404, _errors([f"The user '{data[field]}' does not exist."]), {}
         issue["fields"]["assignee"] = self._user_json(account) if account else None
         issue["fields"]["updated"] = _jira_time()
         return 204, None, {}

@@ -5,15 +5,18 @@ hooks signed as Jira Cloud signs them, an injected clock."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.slack.ids import Action
 from storage import trackers as store
 from tests.fakes.jira import FakeJira, signed
+from tests.slack.incident_steps import press
 from tests.slack.item_steps import create, domain_snapshot, events, item, refused, run
-from tests.slack.notification_steps import deliveries, pending, post_hook, wait_until, worker
+from tests.slack.notification_steps import deliveries, get, pending, post_hook, wait_until, worker
 from tests.support import make_settings, running_bot
 
 EMAIL, TOKEN, SECRET = "remediate-bot@acme.example", "jira-api-token-0123456789", "jira-webhook-secret-1"
@@ -190,6 +193,38 @@ def test_a_refused_description_is_not_retried_for_ever(jira):
     assert client.request("GET", "/myself").data["emailAddress"] == EMAIL
 
 
+def test_data_center_takes_a_personal_access_token_plain_text_and_user_names(fake_slack, clock, database_url):
+    from tests.conftest import CheckedDriver
+    from tests.support import SIGNING_SECRET
+
+    pat = "dc-personal-access-token-42"
+    dc = FakeJira(email="unused@acme.example", api_token="unused", pat=pat, project="OPS")
+    try:
+        bob = dc.add_user("Bob Builder", "bob@acme.example")
+        fake_slack.add_user("UBOB", "bob", real_name="Bob Builder", email="bob@acme.example")
+        fake_slack.add_user("UCAROL", "carol", real_name="Carol Chen", email="carol@acme.example")
+        carol = dc.add_user("Carol Chen", "carol@acme.example")
+        values = {"jira_base_url": dc.url, "jira_api_token": pat, "jira_project_key": "OPS"}
+        settings = make_settings(database_url, fake_slack.url, tracker_auto_create="P0", **values)
+        with running_bot(settings, clock) as harness:
+            slack = CheckedDriver(harness.url, SIGNING_SECRET, fake=fake_slack)
+            item_id = create(slack, f'"Restore the feed" --priority P0 --owner {BOB}', user="UALICE")
+            key = key_of(harness, item_id)
+            [created] = dc.answered("POST", "/issue")
+            assert created.api == "2"
+            fields = created.body["fields"]
+            assert isinstance(fields["description"], str) and item_id in fields["description"]
+            assert fields["assignee"] == {"name": "bob"}
+            assert dc.issue(key)["fields"]["assignee"]["accountId"] == bob
+            run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+            wait_until(lambda: dc.answered("PUT", f"/issue/{key}/assignee"), message="the assignment")
+            assert dc.answered("PUT", f"/issue/{key}/assignee")[0].body == {"name": "carol"}
+            assert dc.issue(key)["fields"]["assignee"]["accountId"] == carol
+            assert all(r.status != 401 and r.api == "2" for r in dc.requests)
+    finally:
+        dc.close()
+
+
 # --- link ------------------------------------------------------------------------------------------------
 
 
@@ -274,6 +309,48 @@ def test_done_in_jira_completes_the_item_tells_the_validator_once_and_reopening_
     clock.advance(hours=1)
     hook(bot, jira.change(key, secret=SECRET, status="To Do", at=clock()))
     assert item(bot, item_id).status == "in_progress"
+
+
+def test_wont_do_in_jira_asks_the_owner_and_cancels_only_when_they_say_so(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    clock.advance(hours=1)
+    declined = {"status": "Done", "resolution": "Won't Do"}
+    sent = jira.change(key, secret=SECRET, by=accounts["carol"], at=clock(), **declined)
+    assert hook(bot, sent)[0] == 202
+    assert item(bot, item_id).status == "identified", "not cancelled silently"
+    [question] = told(bot, fake_slack, "UBOB", "not planned")
+    dm = next(m for m in fake_slack.messages("UBOB") if m["text"] == question)
+    actions = {e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert {Action.TRACKER_CANCEL.value, Action.TRACKER_KEEP_OPEN.value} <= actions
+    press(slack, Action.TRACKER_CANCEL, dm, user="UBOB")
+    assert item(bot, item_id).status == "cancelled"
+    settle(bot)
+    assert jira.status_of(key) == "Done", "already done in Jira: left as it is"
+    assert not jira.answered("POST", f"/issue/{key}/transitions")
+
+
+def test_a_wrong_jira_token_is_reported_once_at_start_and_in_the_health_detail(
+    fake_slack, clock, database_url, jira, caplog
+):
+    settings = make_settings(
+        database_url,
+        fake_slack.url,
+        jira_base_url=jira.url,
+        jira_email=EMAIL,
+        jira_api_token="revoked-jira-token",
+        jira_project_key="OPS",
+    )
+    with caplog.at_level(logging.INFO), running_bot(settings, clock) as harness:
+        status, body = get(harness, "/healthz?detail=1")
+        assert status == 200
+        reason = json.loads(body)["destinations"]["jira"]["last_permanent_failure"]["reason"]
+        assert "401" in reason and "JIRA_API_TOKEN" in reason
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and "Jira" in r.getMessage()]
+    assert len(errors) == 1
+    assert "revoked-jira-token" not in caplog.text
+    assert [(r.path, r.status) for r in jira.requests] == [("/myself", 401)]
 
 
 @pytest.mark.both_backends
