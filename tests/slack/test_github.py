@@ -519,3 +519,37 @@ def test_two_changes_crossing_settle_on_the_latest(bot, slack, fake_slack, githu
     assert status in (200, 202) and answer.get("changed") is not True, answer
     assert item(bot, item_id).owner_id == "UCAROL"
     assert "the latest (Slack's) stands" in caplog.text
+
+
+POSTMORTEM = (
+    "# Five Whys: startup failure\n\nSeverity: P0\n\n## Remediation Plan\n\n"
+    "1. **Critical Fix:** Await the WebSocket manager in SMD startup (Owner: @bob)\n"
+    "2. **Investigation:** Verify the other startup hooks are awaited - Owner: @carol\n"
+)
+
+
+def test_extract_reads_a_github_file_link_with_the_token_and_refuses_other_links(
+    bot, slack, fake_slack, github
+):
+    from bot.slack.ids import View
+    from tests.slack.extraction_steps import newest_view, preview_rows
+
+    github.add_file(REPO, "main", "postmortems/startup.md", POSTMORTEM.encode())
+    link = f"https://github.com/{REPO}/blob/main/postmortems/startup.md"
+    reply = slack.command("/remediate", f"extract {link}")
+    assert reply.status == 200 and not reply.text.strip(), reply.text
+    preview = newest_view(fake_slack, View.EXTRACT_PREVIEW)
+    assert len(preview_rows(preview)) == 2
+    [read] = [c for c in github.calls if "/contents/" in c.path]
+    assert read.path == f"/repos/{REPO}/contents/postmortems/startup.md" and read.query == {"ref": "main"}
+    assert read.headers["authorization"] == f"Bearer {TOKEN}" and read.status == 200
+
+    calls = len(github.calls)
+    for wrong, needle in (
+        (f"https://github.com/{REPO}/blob/main/postmortems/missing.md", "no such file"),
+        ("https://example.com/postmortems/startup.md", "only read GitHub file links"),
+        ("http://169.254.169.254/latest/meta-data/", "only read GitHub file links"),
+        (f"https://github.com/{REPO}/issues/42", "only read GitHub file links"),
+    ):
+        refused(run(slack, f"extract {wrong}"), needle)
+    assert len(github.calls) == calls + 1  # only the GitHub file was asked for

@@ -22,7 +22,7 @@ FLAGS = [
     Flag("source", Arity.WORDS, "--source STARTUP_FAILURE_FIVE_WHYS_ANALYSIS.md"),
     Flag("paste", Arity.SWITCH),
 ]
-USAGE = "/remediate extract [--incident INC-…] [--source NAME] [--paste]"
+USAGE = "/remediate extract [GitHub file link] [--incident INC-…] [--source NAME] [--paste]"
 
 
 def add_to(router: SubcommandRouter) -> None:
@@ -36,6 +36,7 @@ def add_to(router: SubcommandRouter) -> None:
         examples=(
             "/remediate extract",
             "/remediate extract --incident INC-20251010-001",
+            "/remediate extract https://github.com/acme/backend/blob/main/postmortems/checkout.md",
             "/remediate extract --source https://wiki.example.com/postmortems/checkout --paste",
         ),
     )
@@ -43,15 +44,13 @@ def add_to(router: SubcommandRouter) -> None:
 
 def extract(ctx: CommandContext) -> Reply | None:
     parsed = parse_flags(ctx.argv(), FLAGS, command="/remediate extract")
-    if parsed.positional:
-        raise UserError(
-            "`/remediate extract` takes no text of its own: paste the document in the form it opens, "
-            "or upload it here as a .md, .txt or .html file and run the command again."
-        )
+    link = _link(parsed.positional)
     incident_id = rules.normalise_incident_id(parsed.get("incident"))
     if incident_id:
         incident_admin.get(ctx.deps, incident_id)  # NotFound when there is no such incident
     source = from_slack(parsed.get("source")).strip() if parsed.get("source") else None
+    if link is not None:
+        return _preview(ctx, _from_github(ctx, link, source), incident_id)
     note = None
     if not parsed.on("paste"):
         file_id = service.pending_file(ctx.deps, user_id=ctx.user_id, channel_id=ctx.channel_id)
@@ -81,6 +80,43 @@ def _from_file(
             "the text.)",
             usage=USAGE,
         ) from None
+    return _preview(ctx, document, incident_id)
+
+
+def _link(words: list[str]) -> str | None:
+    """The one link given (a GitHub file link is read); any other text is refused."""
+    if len(words) == 1 and from_slack(words[0]).strip().strip("<>").split("|")[0].startswith(
+        ("https://", "http://")
+    ):
+        return from_slack(words[0]).strip().strip("<>").split("|")[0]
+    if words:
+        raise UserError(
+            "`/remediate extract` takes no text of its own: paste the document in the form it opens, "
+            "upload it here as a .md, .txt or .html file and run the command again, or give a GitHub file "
+            "link (`/remediate extract https://github.com/OWNER/REPO/blob/main/postmortem.md`)."
+        )
+    return None
+
+
+def _from_github(ctx: CommandContext, link: str, source: str | None) -> service.Document:
+    """A GitHub file link, read through the API with the configured token; any other URL is refused."""
+    from bot.github.files import FORM, blob_of, read_blob
+
+    blob = blob_of(ctx.deps.settings, link)
+    if blob is None:
+        raise UserError(
+            f"I only read GitHub file links ({FORM}); other links are not fetched. Paste the document "
+            "with `/remediate extract --paste`, or upload it here as a file.",
+            usage=USAGE,
+        )
+    try:
+        raw = read_blob(ctx.deps.settings, blob, limit=service.MAX_BYTES)
+    except LookupError as exc:
+        raise UserError(f"{exc} (`{rules.shown(blob.path)}` in {blob.repository})", usage=USAGE) from None
+    return service.read_pasted(raw.decode("utf-8"), source=source or link)
+
+
+def _preview(ctx: CommandContext, document: service.Document, incident_id: str | None) -> Reply | None:
     try:
         preview = service.prepare(
             ctx.deps,
