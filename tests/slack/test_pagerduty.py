@@ -417,3 +417,27 @@ def test_an_acknowledgement_whose_data_omits_its_type_is_read_by_the_events_reso
     status, answer = post_hook(bot, "/hooks/pagerduty", raw, signed)
     assert status == 202 and answer["outcome"] == "acknowledged", answer
     assert incident(bot, inc.id).acknowledged_elsewhere == "PagerDuty by Erin"
+
+
+def test_an_event_stamped_by_the_bots_own_clock_is_fresh_and_one_a_day_older_than_both_clocks_is_not(
+    bot, slack, fake_slack, pagerduty, clock
+):
+    inc = declare(slack, fake_slack, bot, severity="P1", title="Payments delayed")
+    clock.advance(minutes=3)
+    settle(bot)
+    before = snapshot(bot.deps.engine)
+    stale = webhook(
+        [SECRET],
+        event_type="incident.acknowledged",
+        incident_key=inc.id,
+        occurred_at=clock() - timedelta(days=2),
+    )
+    assert post_hook(bot, "/hooks/pagerduty", *stale)[0] == 400
+    assert snapshot(bot.deps.engine) == before
+    # A rehearsal on a moved clock: PagerDuty's event carries that clock's time.
+    body, headers = webhook(
+        [SECRET], event_type="incident.acknowledged", incident_key=inc.id, occurred_at=clock()
+    )
+    status, answer = post_hook(bot, "/hooks/pagerduty", body, headers)
+    assert status == 202 and answer["outcome"] == "acknowledged", answer
+    assert incident(bot, inc.id).acknowledged_at == clock()
