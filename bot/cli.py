@@ -6,6 +6,8 @@
     remediate jobs run NAME [--at ISO]    run one job once as of an instant, deliver what it queued, exit
     remediate db upgrade | check          apply migrations / verify models and migrations agree
     remediate ci report RESULTS.xml --commit SHA --run-url URL [--url BOT_URL]   CI results as evidence
+    remediate extract-issues --analysis-file PATH [--auto-add] [--incident INC-…] [--owner-map FILE]
+                                          the action items of an analysis file (created with --auto-add)
 
 Exit codes: 0 success, 1 failure, 2 bad configuration or usage.
 """
@@ -65,6 +67,27 @@ def _parser() -> argparse.ArgumentParser:
     from bot.ci.cli import add_commands as ci_commands
 
     ci_commands(sub)
+
+    extract = sub.add_parser(
+        "extract-issues",
+        help="list the action items of an analysis file (Markdown, text or HTML); --auto-add creates them",
+    )
+    extract.add_argument(
+        "--analysis-file", required=True, metavar="PATH", help="the Five Whys or post-mortem"
+    )
+    extract.add_argument("--auto-add", action="store_true", help="create the items (default: only list them)")
+    extract.add_argument("--incident", metavar="INC-…", help="link the items to this incident")
+    extract.add_argument(
+        "--owner-map",
+        metavar="FILE",
+        help="names in the document -> Slack user ids (`bob: U0123ABCD` lines or JSON)",
+    )
+    extract.add_argument(
+        "--reporter",
+        default="",
+        metavar="USER_ID",
+        help="the Slack user the items are reported by (default none)",
+    )
     return p
 
 
@@ -112,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.cmd == "jobs":
         return _run_job(settings, args.name, args.at, args.timeout)
+    if args.cmd == "extract-issues":
+        return _extract_issues(settings, args)
     if args.cmd == "db":
         from storage.db import make_engine
         from storage.migrate import check, upgrade
@@ -178,3 +203,75 @@ def _run_job(settings: Settings, name: str, at: datetime | None, timeout: float)
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _extract_issues(settings: Settings, args: argparse.Namespace) -> int:
+    """The seed's `extract-issues`: "Extracted 3 issues from analysis file", then `- ID: Title` lines."""
+    from pathlib import Path
+
+    from bot.core.errors import UserError
+    from bot.core.extraction.model import DocumentError
+    from bot.core.extraction.owner_map import read_owner_map
+    from bot.core.extraction_preview import NothingActionable
+    from bot.runtime import build_deps
+    from bot.services.extraction.terminal import extract_file
+
+    def fail(message: str, code: int) -> int:
+        print(f"remediate extract-issues: {message}", file=sys.stderr)
+        return code
+
+    path = Path(args.analysis_file)
+    try:
+        raw = path.read_bytes()
+        owners = read_owner_map(Path(args.owner_map).read_text(encoding="utf-8")) if args.owner_map else {}
+    except OSError as exc:
+        return fail(f"cannot read {exc.filename}: {exc.strerror}", 2)
+    except (DocumentError, UnicodeDecodeError) as exc:
+        return fail(str(exc), 2)
+    deps = build_deps(settings)
+    from storage.migrate import upgrade
+
+    upgrade(deps.engine)  # a fresh database gets its schema, as `remediate run` gives it
+    if args.auto_add:
+        from bot.integrations import wire
+
+        deps.subscribers = wire(deps).subscribers  # trackers and web hooks hear of the new items
+    try:
+        found = extract_file(
+            deps,
+            raw=raw,
+            source=path.name,
+            auto_add=args.auto_add,
+            incident_id=args.incident,
+            owner_map=owners,
+            reporter_id=args.reporter.strip(),
+        )
+    except NothingActionable as nothing:
+        print(f"Extracted 0 issues from analysis file: {_plain(nothing.reason)}")
+        return 0
+    except UserError as err:
+        return fail(_plain(err.message), 1)
+    offered = [i for i in found.items if i.duplicate_of is None and i.id]
+    print(f"Extracted {len(offered)} issue{'s' if len(offered) != 1 else ''} from analysis file")
+    for item in offered:
+        owner = f"owner {item.owner_id}" if item.owner_id else "no owner"
+        print(f"- {item.id}: {item.title} ({owner}, due {item.deadline:%Y-%m-%d %H:%M %Z})")
+    for item in found.items:
+        if item.duplicate_of:
+            print(f"  already tracked as {item.duplicate_of}: {item.title}")
+    for title in found.done:
+        print(f"  done in the document, not tracked: {title}")
+    if found.found > len(found.items):
+        print(f"  only the first {len(found.items)} of {found.found} items were read")
+    for warning in found.warnings:
+        print(f"warning: {_plain(warning)}", file=sys.stderr)
+    if not found.created and offered:
+        print("Nothing was created; run again with --auto-add to track them.")
+    return 0
+
+
+def _plain(text: str) -> str:
+    """A message written for Slack, for the terminal: no mrkdwn escapes or marks."""
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "").replace("*", "")
+    )

@@ -33,6 +33,14 @@ def next_sequence(session: Session, *, key: str) -> int:
     return int(session.execute(_NEXT_SEQUENCE, {"key": key}).scalar_one())
 
 
+_PEEK_SEQUENCE = text("SELECT value FROM id_counter WHERE key = :key")
+
+
+def peek_sequence(session: Session, *, key: str) -> int:
+    """The last number counter `key` gave (0 before its first); takes nothing."""
+    return int(session.execute(_PEEK_SEQUENCE, {"key": key}).scalar() or 0)
+
+
 def insert_once_sql(table: Table, *, conflict: str, returning: str, omit: tuple[str, ...] = ()) -> Any:
     """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning`` for every column of `table` but
     `omit`, as one textual statement with typed parameters. SQLite and PostgreSQL read it alike, and unlike

@@ -13,6 +13,7 @@ Slack calls (files.info, the download, users.list, users.info) happen outside an
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +58,7 @@ class Document:
 
 def read_pasted(text: str, *, source: str | None) -> Document:
     """Pasted text as a document; DocumentProblem says what is wrong with it."""
-    checked = _check(text.encode("utf-8", errors="surrogatepass"))
+    checked = check_document_text(text.encode("utf-8", errors="surrogatepass"))
     return Document(checked, (source or "").strip() or _title_or(checked, "the pasted document"))
 
 
@@ -86,7 +87,8 @@ def read_input(deps: Deps, *, text: str | None, file_ids: list[str], source: str
         return read_file(deps, slack_files.file_meta(deps, file_ids[0]), source=source)
 
 
-def _check(raw: bytes) -> str:
+def check_document_text(raw: bytes) -> str:
+    """`raw` as a document's text; DocumentProblem (its message escaped for Slack) saying why not."""
     try:
         return check_document(raw, max_bytes=MAX_BYTES)
     except DocumentError as err:
@@ -126,14 +128,21 @@ def prepare(
     document: Document,
     incident_id: str | None = None,
     after_draft: Any = None,
+    owner_map: Mapping[str, str] | None = None,
+    keep: bool = True,
 ) -> Preview:
     """Extract the items, flag duplicates, and keep them as a draft for the preview.
 
     Raises NothingActionable (and writes nothing) when the document holds no work. `after_draft(session,
-    preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview)."""
+    preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview). `owner_map`
+    (lowercase name -> user id) names people on top of the workspace's. With no `user_id` (the terminal)
+    dates are read in the workspace's TIMEZONE. `keep=False` writes nothing: the preview of a draft that
+    is not stored (what the terminal shows without --auto-add)."""
     now = deps.now()
-    today = now.astimezone(cached_timezones(deps, [user_id])[user_id]).date()
-    result = extract(document.text, today=today, known_users=known_users(deps))
+    zone = cached_timezones(deps, [user_id])[user_id] if user_id else deps.settings.tz
+    today = now.astimezone(zone).date()
+    known = known_users(deps) | {k.lower(): v for k, v in (owner_map or {}).items()}
+    result = extract(document.text, today=today, known_users=known)
     if not result.items:
         raise NothingActionable(
             escape(document.source),
@@ -141,7 +150,7 @@ def prepare(
             warnings=(*document.notes, *result.warnings),
             done=tuple(i.title for i in result.done),
         )
-    tz = get_person(deps, user_id).tz
+    tz = get_person(deps, user_id).tz if user_id else deps.settings.tz
     offered = result.items[:MAX_OFFERED]
     owners = check_mentioned_owners(deps, offered)
     rows = [_row(i, item, now=now, tz=tz, deps=deps, owners=owners) for i, item in enumerate(offered)]
@@ -161,6 +170,8 @@ def prepare(
         warnings=[*document.notes, *result.warnings][:KEPT_NOTES],
         created_at=now,
     )
+    if not keep:
+        return _preview(draft)
     with deps.uow() as session:
         store.purge_drafts(session, before=now - DRAFT_LIFETIME)
         session.add(draft)

@@ -428,12 +428,17 @@ def summary_text(source: str, ids: list[str]) -> str:
     return truncate(f"Extracted {len(ids)} {noun} from {escape(source)}: {', '.join(ids)}", 3000)
 
 
+def _who(actor_id: str) -> str:
+    """Who extracted: a person, or `remediate extract-issues` on a terminal (no Slack user)."""
+    return user(actor_id) if actor_id else "`remediate extract-issues`"
+
+
 def summary_message(
     *, actor_id: str, source: str, incident_id: str | None, items: Sequence[ItemRecord], now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
     """The one message that says what an extraction created: every id, with its title, owner and due."""
     noun = "item" if len(items) == 1 else "items"
-    head = f":memo: {user(actor_id)} extracted {len(items)} {noun} from *{escape(source)}*"
+    head = f":memo: {_who(actor_id)} extracted {len(items)} {noun} from *{escape(source)}*"
     if incident_id:
         head += f" for *{escape(incident_id)}*"
     blocks = [section(head + ":"), *_item_blocks(items, now)]
@@ -445,6 +450,6 @@ def owner_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The DM to an owner named in the document: every item of theirs the extraction created."""
     noun = "a remediation item" if len(items) == 1 else f"{len(items)} remediation items"
-    head = f":inbox_tray: {user(actor_id)} extracted {noun} from *{escape(source)}* and made you the owner:"
+    head = f":inbox_tray: {_who(actor_id)} extracted {noun} from *{escape(source)}* and made you the owner:"
     listed = ", ".join(f"{i.id} {escape(truncate(i.title, 80))}" for i in items[:10])
     return truncate(f"{head} {listed}", 3000), [section(head), *_item_blocks(items, now)]
