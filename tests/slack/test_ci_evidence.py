@@ -558,3 +558,17 @@ def test_the_cli_writes_straight_to_the_database(bot, slack, fake_slack, tmp_pat
     missing = _cli([str(tmp_path / "nowhere.xml"), *args[1:]], env)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     assert domain_snapshot(bot) == before
+
+
+def test_a_report_stamped_by_the_bots_own_clock_is_fresh_and_ten_minutes_off_both_clocks_is_not(
+    bot, slack, fake_slack
+):
+    item_id = watched_item(slack)
+    settle(bot)
+    before = domain_snapshot(bot)
+    rules_now = int(bot.clock().timestamp())  # a rehearsal on a moved clock: CI signs with that time
+    assert post(bot, report("passed"), ts=rules_now - 600)[0] == 401
+    assert post(bot, report("passed"), ts=rules_now + 600)[0] == 401
+    assert domain_snapshot(bot) == before
+    status, answer = post(bot, report("passed"), ts=rules_now)
+    assert status == 202 and answer["completed"] == [item_id], answer
