@@ -553,3 +553,26 @@ def test_extract_reads_a_github_file_link_with_the_token_and_refuses_other_links
     ):
         refused(run(slack, f"extract {wrong}"), needle)
     assert len(github.calls) == calls + 1  # only the GitHub file was asked for
+
+
+def test_the_issue_links_back_to_the_items_dashboard_page_when_there_is_one(
+    fake_slack, clock, database_url, github
+):
+    from tests.fakes.signing import SlackDriver
+    from tests.support import SIGNING_SECRET
+
+    settings = make_settings(
+        database_url,
+        fake_slack.url,
+        github_token=TOKEN,
+        github_repository=REPO,
+        github_api_url=github.url,
+        tracker_auto_create="P0",
+        public_url="https://remediate.example.com",
+    )
+    with running_bot(settings, clock) as harness:
+        slack = SlackDriver(harness.url, SIGNING_SECRET, fake=fake_slack)
+        item_id = create(slack, f'"Expire old sessions" --priority P0 --owner {BOB} --deadline +1d')
+        linked(harness, item_id)
+        [issue] = github.created()
+        assert f"Item: https://remediate.example.com/dashboard/items/{item_id}" in issue["body"]

@@ -78,7 +78,7 @@ def queue_create(
     link = store.add_link(session, item_id=item.id, tracker=tracker, project=project, now=now)
     record = ItemRecord.of(item)
     if tracker == issues.GITHUB:
-        ctx = _context(session, tracker, item, now)
+        ctx = _context(session, tracker, item, now, settings)
         payload: dict[str, Any] = {
             "item_id": item.id,
             "repository": project,
@@ -104,7 +104,7 @@ def queue_create(
         if account:
             fields["assignee"] = {"accountId": account}
         payload = {"item_id": item.id, "project": project, "fields": fields}
-        unmapped = _unmapped(session, item, record, now)
+        unmapped = _unmapped(session, item, record, now, settings)
         if unmapped:
             payload["unmapped"] = unmapped
     outbox.deliver(
@@ -147,7 +147,7 @@ def queue_change(
         if tracker == issues.GITHUB:
             fields: dict[str, Any] = {
                 "assignees": _assignees(session, tracker, item),
-                "body": issues.github_body(record, _context(session, tracker, item, event.at)),
+                "body": issues.github_body(record, _context(session, tracker, item, event.at, settings)),
             }
         else:
             account = _account(session, tracker, item)
@@ -158,7 +158,9 @@ def queue_change(
         link.local_owner_at = event.at
     elif event.kind == "updated" and field in ("deadline", "priority"):
         if tracker == issues.GITHUB:
-            fields = {"body": issues.github_body(record, _context(session, tracker, item, event.at))}
+            fields = {
+                "body": issues.github_body(record, _context(session, tracker, item, event.at, settings))
+            }
             if field == "priority":
                 fields["labels"] = issues.labels(record)
         elif field == "deadline":
@@ -200,15 +202,23 @@ def _assignees(session: Session, tracker: str, item: RemediationItem) -> list[st
 
 
 def _context(
-    session: Session, tracker: str, item: RemediationItem, now: datetime, *, tell: bool = True
+    session: Session,
+    tracker: str,
+    item: RemediationItem,
+    now: datetime,
+    settings: Settings,
+    *,
+    tell: bool = True,
 ) -> issues.IssueContext:
     """The body's owner line when the owner has no account in the tracker; they are told once in Slack
     (`tell`; for Jira the sender tells them, once the owner's Slack e-mail found no account either)."""
+    base = settings.dashboard_base
+    back = f"{base}/items/{item.id}" if base else None  # the item's page, when the dashboard is served
     if not item.owner_id or _account(session, tracker, item):
-        return issues.IssueContext()
+        return issues.IssueContext(back_link=back)
     if tell:
         tell_unmapped(session, tracker=tracker, user_id=item.owner_id, item_id=item.id, now=now)
-    return issues.IssueContext(owner_name=_name(session, item.owner_id))
+    return issues.IssueContext(owner_name=_name(session, item.owner_id), back_link=back)
 
 
 def tell_unmapped(session: Session, *, tracker: str, user_id: str, item_id: str, now: datetime) -> None:
@@ -229,12 +239,14 @@ def tell_unmapped(session: Session, *, tracker: str, user_id: str, item_id: str,
     )
 
 
-def _unmapped(session: Session, item: RemediationItem, record: ItemRecord, now: datetime) -> dict[str, Any]:
+def _unmapped(
+    session: Session, item: RemediationItem, record: ItemRecord, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """For Jira, an owner with no known account: the sender looks for the account by the owner's Slack
     e-mail; if none has it, the description that names the owner replaces the one that does not."""
     if not item.owner_id or _account(session, issues.JIRA, item):
         return {}
-    ctx = _context(session, issues.JIRA, item, now, tell=False)
+    ctx = _context(session, issues.JIRA, item, now, settings, tell=False)
     return {"owner_id": item.owner_id, "description": issues.jira_description(record, ctx)}
 
 
