@@ -55,7 +55,7 @@ def plug(deps: Deps) -> Plug:
             find_user=user_finder(deps, client_of(settings, timeout=2.0)),
         )
     return Plug(
-        senders=[JiraSender(client=client, engine=deps.engine, email_of=_slack_email(deps))],
+        senders=[JiraSender(client=client, engine=deps.engine, email_of=_slack_email(deps), tz=settings.tz)],
         hooks=hooks,
         subscribers=[outbound.subscriber("jira", settings)],
     )

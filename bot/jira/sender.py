@@ -10,9 +10,10 @@ tried again after an answer that never came first looks for the issue by the ite
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,8 +23,11 @@ from bot.core.trackers import issues
 from bot.delivery.worker import Defer, Delivery, Permanent, Retry
 from bot.jira.client import Jira, outcome
 from bot.services.trackers import landing, outbound
+from storage import items as item_store
 from storage import trackers as store
 from storage.db import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +40,7 @@ class JiraSender:
     # A Slack user's profile e-mail (users.info), None when Slack does not say: how owners nobody mapped
     # are found in Jira (`/user/search`).
     email_of: Callable[[str], str | None] | None = None
+    tz: tzinfo = UTC  # the zone of due dates (TZ)
 
     def send(self, delivery: Delivery, now: datetime) -> dict[str, Any]:
         payload = delivery.payload
@@ -46,6 +51,10 @@ class JiraSender:
             key = self._key(item_id)
             if key is None:
                 return {"skipped": "no longer linked"}
+            later = self._superseded(delivery)
+            if later is not None:
+                log.info("%s of %s not sent to %s: %s", delivery.method, item_id, key, later)
+                return {"key": key, "skipped": later}
             if delivery.method == "update":
                 fields = {k: self._text(v) if k == "description" else v for k, v in payload["fields"].items()}
                 answer = self.client.request("PUT", Jira.issue_path(key), {"fields": fields})
@@ -178,6 +187,29 @@ class JiraSender:
         )
         outcome(answer, now, f"transitioning {key}")
         return {"key": key, "to": (chosen.get("to") or {}).get("name")}
+
+    def _superseded(self, delivery: Delivery) -> str | None:
+        """Why this change is not sent: Jira changed the same field since (the item shows Jira's value, and no
+        later change made in Slack is queued behind this one), so the latest change, Jira's, stands."""
+        payload = delivery.payload
+        with unit_of_work(self.engine, readonly=True) as session:
+            link = store.link_of(session, item_id=str(payload["item_id"]))
+            row = item_store.get_item(session, item_id=str(payload["item_id"]))
+            if link is None or row is None:
+                return None
+            if delivery.method == "assign" and "owner_id" in payload:
+                since, sent, now_is = link.local_owner_at, payload["owner_id"], row.owner_id
+            elif delivery.method == "update" and "duedate" in (payload.get("fields") or {}):
+                since, sent = link.local_deadline_at, payload["fields"]["duedate"]
+                now_is = row.deadline.astimezone(self.tz).date().isoformat()
+            elif delivery.method == "transition":
+                since, sent = link.local_status_at, payload["category"]
+                now_is = issues.jira_category(row.status)
+            else:
+                return None
+        if sent == now_is or (since is not None and since > delivery.created_at):
+            return None  # still what Slack says, or a later change made in Slack follows this one
+        return "changed in Jira since; the latest change stands"
 
     def _key(self, item_id: str) -> str | None:
         with unit_of_work(self.engine, readonly=True) as session:

@@ -520,6 +520,49 @@ def test_an_issue_created_while_jira_is_down_is_created_once_when_it_is_back(bot
     assert [r.status for r in jira.requests if r.status >= 400] == [500, 500, 500, 429]
 
 
+@pytest.mark.both_backends
+def test_changes_crossing_each_other_settle_on_the_latest_both_ways(
+    bot, slack, fake_slack, jira, accounts, clock, linked, caplog
+):
+    item_id, key = linked
+    fake_slack.add_user("UERIN", "erin", real_name="Erin Outsider")
+    run(slack, f"whoami jira {accounts['carol']}", user="UCAROL")
+    run(slack, f"whoami jira {accounts['erin']}", user="UERIN")
+    before = len(writes(jira))
+
+    # Slack hands it to Carol while Jira is down; a minute later someone in Jira gives it to Erin.
+    jira.down(500)
+    run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+    worker(bot, "jira").drain()
+    clock.advance(minutes=1)
+    later = jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["erin"], at=clock())
+    assert hook(bot, later)[0] == 202
+    assert item(bot, item_id).owner_id == "UERIN"
+    jira.up()
+    clock.advance(minutes=10)
+    settle(bot)
+    assert writes(jira)[before:] == [], "Jira's later change stands: Slack's earlier one is not sent over it"
+    assert jira.issue(key)["fields"]["assignee"]["accountId"] == accounts["erin"]
+
+    # The other way round: Jira's change was made before Slack's, its hook arrives after.
+    clock.advance(minutes=5)
+    made_in_jira = clock() - timedelta(minutes=2)
+    jira.down(500)
+    run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+    worker(bot, "jira").drain()
+    with caplog.at_level(logging.INFO, logger="bot.services.trackers.inbound"):
+        stale = jira.change(key, secret=SECRET, by=accounts["bob"], assignee=accounts["bob"], at=made_in_jira)
+        status, answer = hook(bot, stale)
+    assert status == 200 and "older" in answer["ignored"]
+    assert item(bot, item_id).owner_id == "UCAROL"
+    assert any("the latest (Slack's) stands" in r.getMessage() for r in caplog.records)
+    jira.up()
+    clock.advance(minutes=10)
+    settle(bot)
+    assert writes(jira)[before:] == [("PUT", f"/issue/{key}/assignee", {"accountId": accounts["carol"]})]
+    assert jira.issue(key)["fields"]["assignee"]["accountId"] == accounts["carol"]
+
+
 # --- hooks that change nothing ---------------------------------------------------------------------------
 
 
