@@ -165,6 +165,15 @@ def test_a_p0_item_gets_its_issue_with_title_labels_priority_due_date_and_the_ow
     assert all(r.status != 401 for r in jira.requests)
 
 
+@pytest.mark.parametrize("settings_overrides", [{"public_url": "https://remediate.acme.example"}])
+def test_the_issue_links_back_to_the_items_dashboard_page(bot, slack, jira):
+    mapped = create(slack, f'"Shed load at the edge" --priority P0 --owner {BOB}', user="UALICE")
+    unmapped = create(slack, '"Cap the retries" --priority P0 --owner <@UDAVE|dave>', user="UALICE")
+    for item_id in (mapped, unmapped):
+        description = jira.issue(key_of(bot, item_id))["fields"]["description"]
+        assert f"https://remediate.acme.example/dashboard/items/{item_id}" in adf_text(description)
+
+
 def test_an_owner_jira_does_not_know_leaves_the_issue_unassigned_naming_them_and_they_are_told_once(
     bot, slack, fake_slack, jira
 ):

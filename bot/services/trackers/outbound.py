@@ -92,7 +92,9 @@ def queue_create(
             "project": {"key": project},
             "summary": issues.issue_title(record)[:255],
             "issuetype": {"name": settings.jira_issue_type},
-            "description": issues.jira_description(record, issues.IssueContext()),
+            "description": issues.jira_description(
+                record, issues.IssueContext(back_link=_back_link(item, settings))
+            ),
             "labels": [
                 *(label.replace(":", "-") for label in issues.labels(record)),
                 issues.item_label(item.id),
@@ -212,13 +214,18 @@ def _context(
 ) -> issues.IssueContext:
     """The body's owner line when the owner has no account in the tracker; they are told once in Slack
     (`tell`; for Jira the sender tells them, once the owner's Slack e-mail found no account either)."""
-    base = settings.dashboard_base
-    back = f"{base}/items/{item.id}" if base else None  # the item's page, when the dashboard is served
+    back = _back_link(item, settings)
     if not item.owner_id or _account(session, tracker, item):
         return issues.IssueContext(back_link=back)
     if tell:
         tell_unmapped(session, tracker=tracker, user_id=item.owner_id, item_id=item.id, now=now)
     return issues.IssueContext(owner_name=_name(session, item.owner_id), back_link=back)
+
+
+def _back_link(item: RemediationItem, settings: Settings) -> str | None:
+    """The item's page, when the dashboard is served."""
+    base = settings.dashboard_base
+    return f"{base}/items/{item.id}" if base else None
 
 
 def tell_unmapped(session: Session, *, tracker: str, user_id: str, item_id: str, now: datetime) -> None:
