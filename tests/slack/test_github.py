@@ -384,7 +384,9 @@ def test_forged_replayed_and_unknown_hooks(bot, slack, fake_slack, github):
 
 
 @pytest.mark.both_backends
-def test_the_linked_issue_is_a_link_on_the_card_and_in_show(bot, slack, fake_slack, github):
+def test_the_linked_issue_is_a_link_on_the_card_in_show_lists_and_the_digest(
+    bot, slack, fake_slack, github, clock
+):
     item_id = create(slack, f'"Rotate the leaked deploy key" --priority P0 --owner {BOB} --deadline +2d')
     shown = json.dumps(run(slack, f"show {item_id}")["blocks"])
     assert "GitHub (being created)" in shown or "GitHub #" in shown
@@ -397,6 +399,18 @@ def test_the_linked_issue_is_a_link_on_the_card_and_in_show(bot, slack, fake_sla
     # Lists (and the Home tab, built on the same lines) show it on the item's line.
     listed = run(slack, "list all")
     assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(listed.get("blocks") or listed["text"])
+    # The owner's Home tab.
+    reply = slack.event({"type": "app_home_opened", "user": "UBOB", "channel": "DBOB", "tab": "home"})
+    assert reply.status == 200
+    home = fake_slack.wait_for(lambda: fake_slack.home("UBOB"), message="the Home tab")
+    assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(home["blocks"])
+    # The morning digest too.
+    from tests.support import INCIDENT_CHANNEL
+
+    assert bot.run_job("digest", at=clock() + timedelta(hours=19)).outbox_ids
+    settle(bot)
+    [digest] = [p for p in fake_slack.posts(INCIDENT_CHANNEL) if "Remediation Status" in json.dumps(p)]
+    assert f"<{link.url}|GitHub #{link.number}>" in json.dumps(digest["blocks"])
     run(slack, f"unlink {item_id}", user="UBOB")
     assert "|GitHub #" not in json.dumps(run(slack, f"show {item_id}")["blocks"])
 

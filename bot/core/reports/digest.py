@@ -34,6 +34,7 @@ class DigestItem:
     status_reason: str | None = None
     completed_at: datetime | None = None
     validated_at: datetime | None = None
+    issue: tuple[str, str, str | None] | None = None  # its linked issue: (tracker name, number, URL)
 
 
 @dataclass(frozen=True)

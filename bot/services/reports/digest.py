@@ -16,12 +16,14 @@ from sqlmodel import Session
 from bot.core.escalation.ladder import OPEN_STATUSES
 from bot.core.reports.digest import STALE_AFTER, Digest, DigestIncident, DigestItem, compose_digest
 from bot.core.timing.deadlines import due_soon_window
+from bot.core.trackers.issues import NAMES
 from bot.deps import Deps
 from bot.services import events, outbox
 from bot.services.evidence.figures import ci_figures
 from storage import incidents as incident_store
 from storage import items as item_store
 from storage import queries, reports
+from storage import trackers as tracker_store
 from storage.items import ItemFilter
 
 # Items fetched per section: more than a message can show, so the renderer decides what fits and counts the
@@ -41,7 +43,8 @@ def digest_key(deps: Deps, now: datetime) -> str:
     return f"digest:{now.astimezone(deps.settings.tz).date().isoformat()}"
 
 
-def _digest_item(row: Any) -> DigestItem:
+def _digest_item(row: Any, links: dict[str, Any] | None = None) -> DigestItem:
+    link = (links or {}).get(row.id)
     return DigestItem(
         id=row.id,
         title=row.title,
@@ -54,6 +57,9 @@ def _digest_item(row: Any) -> DigestItem:
         status_reason=row.status_reason,
         completed_at=row.completed_at,
         validated_at=row.validated_at,
+        issue=(NAMES.get(link.tracker, link.tracker), link.number, link.url)
+        if link and link.number
+        else None,
     )
 
 
@@ -85,15 +91,17 @@ def gather(session: Session, *, now: datetime, day_start: datetime) -> Digest:
         session, where=ItemFilter(statuses=OPEN_STATUSES, deadline_before=now)
     )
     incidents, incidents_total = reports.open_incidents(session, limit=FETCH)
+    ids = [r.id for r in completed] + [r.id for r in steady] + [r.id for r in risky]
+    links = tracker_store.links_of(session, item_ids=ids)
     held = {i.id for i in incident_store.held_for_close_out(session, now=now)}
     return compose_digest(
         day=now.astimezone(day_start.tzinfo).date(),
         now=now,
-        completed=[_digest_item(i) for i in completed],
+        completed=[_digest_item(i, links) for i in completed],
         completed_total=completed_total,
-        open_items=[_digest_item(r) for r in steady],
+        open_items=[_digest_item(r, links) for r in steady],
         in_progress_total=steady_total,
-        at_risk_items=[_digest_item(i) for i in risky],
+        at_risk_items=[_digest_item(i, links) for i in risky],
         at_risk_total=risky_total,
         incidents=[
             DigestIncident(

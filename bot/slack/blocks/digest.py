@@ -14,6 +14,7 @@ from bot.core.reports.digest import Digest, DigestIncident, DigestItem, RiskLine
 from bot.slack.blocks.format import date, escape, truncate, user
 from bot.slack.blocks.items.text import open_button
 from bot.slack.blocks.replies import context, section
+from bot.slack.blocks.trackers import issue_link
 
 Blocks = list[dict[str, Any]]
 T = TypeVar("T")
@@ -29,7 +30,9 @@ def _item_block(text: str, item_id: str) -> dict[str, Any]:
 
 
 def _title(item: DigestItem) -> str:
-    return escape(truncate(item.title, 150))
+    """The title, and the linked issue as a link when there is one."""
+    title = escape(truncate(item.title, 150))
+    return f"{title} · {issue_link(*item.issue)}" if item.issue else title
 
 
 def _completed(item: DigestItem) -> dict[str, Any]:
