@@ -410,7 +410,10 @@ LIST_COLUMNS = (
 
 
 def list_items(session: Session, *, query: ItemQuery, offset: int, limit: int) -> list[Row[Any]]:
-    stmt = select(*LIST_COLUMNS).where(*_where(query)).order_by(*_ordered(query)).offset(offset).limit(limit)
+    """One page of the list. The page's ids are found first, sorting only the sort key and the id, and only
+    their rows are read: a page far down a long list does not sort every row's title and systems."""
+    page = select(col(Item.id)).where(*_where(query)).order_by(*_ordered(query)).offset(offset).limit(limit)
+    stmt = select(*LIST_COLUMNS).where(col(Item.id).in_(page)).order_by(*_ordered(query))
     return list(session.execute(stmt))
 
 
