@@ -2,9 +2,9 @@
 
 Verified before anything is read: ``X-Hub-Signature`` is ``sha256=`` and the HMAC-SHA256 of the raw body
 under JIRA_WEBHOOK_SECRET (Jira's WebSub-style signature); ``X-Atlassian-Webhook-Identifier`` (the same on
-Jira's retries) is the delivery id claimed once. ``jira:issue_updated`` with a changelog of status,
-assignee or due date is applied to the linked item (`bot.services.trackers.inbound`); anything else is
-ignored.
+Jira's retries) is the delivery id claimed once (without one, the body's digest is). ``jira:issue_updated``
+with a changelog of status, assignee or due date is applied to the linked item
+(`bot.services.trackers.inbound`); anything else is ignored.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class JiraHook:
 
     def delivery_id(self, request: HookRequest) -> str:
         delivery = request.header("X-Atlassian-Webhook-Identifier") or ""
+        if not delivery:  # a Jira that does not name its deliveries: the same body is the same delivery
+            return "body-" + hashlib.sha256(request.body).hexdigest()[:40]
         if not _DELIVERY.fullmatch(delivery):
             raise Refused(400, "X-Atlassian-Webhook-Identifier missing or malformed")
         return delivery
@@ -124,8 +126,8 @@ class JiraHook:
                 else:
                     continue
                 changes.append(inbound.IssueChange(action=action, state=category, **base))
-            elif field == "assignee" and entry.get("to"):
-                account = str(entry["to"])[:128]
+            elif field == "assignee" and (entry.get("to") or entry.get("tmpToAccountId")):
+                account = str(entry.get("to") or entry.get("tmpToAccountId"))[:128]
                 user = self._user_of(account, fields.get("assignee"))
                 changes.append(
                     inbound.IssueChange(action=inbound.ASSIGNED, account=account, account_user=user, **base)

@@ -229,6 +229,9 @@ class FakeJira:
             return 401, _errors([_NOT_AUTHENTICATED]), _CHALLENGE
         if not api:
             return 404, _errors(["Not found"]), {}
+        content_type = headers.get("Content-Type") or headers.get("content-type") or ""
+        if body and not content_type.startswith("application/json"):
+            return 415, _errors(["Unsupported Media Type: send application/json"]), {}
         if method in ("POST", "PUT") and body and not isinstance(data, (dict, list)):
             return 400, _errors(["Unexpected character: the body is not JSON"]), {}
         adf = api == "3"

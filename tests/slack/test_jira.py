@@ -621,4 +621,11 @@ def test_a_replayed_identifier_is_applied_once_even_with_another_body(bot, jira,
     same_id = signed(body, SECRET, first[1]["X-Atlassian-Webhook-Identifier"])
     assert hook(bot, same_id) == (200, {"ok": True, "duplicate": True})
     assert item(bot, item_id).deadline.astimezone(bot.deps.settings.tz).date().isoformat() == "2026-12-20"
+
+    # A delivery without an identifier is known by its body: the same body again is a repeat.
     clock.advance(timedelta(minutes=1))
+    body, headers = jira.change(key, secret=SECRET, duedate="2026-12-28", at=clock())
+    anonymous = {k: v for k, v in headers.items() if k != "X-Atlassian-Webhook-Identifier"}
+    assert hook(bot, (body, anonymous))[0] == 202
+    assert hook(bot, (body, anonymous)) == (200, {"ok": True, "duplicate": True})
+    assert item(bot, item_id).deadline.astimezone(bot.deps.settings.tz).date().isoformat() == "2026-12-28"
