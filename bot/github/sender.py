@@ -81,8 +81,12 @@ class GitHubSender:
                 "per_page": 100,
             },
         )
+        if answer.status in (400, 404, 405, 410, 422):
+            return None  # the list cannot be read (e.g. an API without filters): create, as on a first try
         outcome(answer, now, f"listing the issues of {repository}")
-        for found in answer.data or []:
+        if not isinstance(answer.data, list):
+            return None
+        for found in answer.data:
             if isinstance(found, dict) and found.get("title") == title and "pull_request" not in found:
                 return _issue(found)
         return None

@@ -300,6 +300,25 @@ class FakeGitHub:
                     return self._comment(issue, key, body)
         return 404, {}, _error("Not Found", 404)
 
+    def _list(self, repository: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET /repos/{owner}/{repo}/issues: state (open, closed, all; default open), labels (all of a
+        comma-separated list), sort (created, updated), direction (asc, desc), per_page (at most 100), page.
+        Pull requests are issues here too, as on GitHub."""
+        state = query.get("state", "open")
+        wanted = {n.strip() for n in query.get("labels", "").split(",") if n.strip()}
+        found = [
+            i
+            for (repo, _), i in self.issues.items()
+            if repo == repository.lower()
+            and (state == "all" or i["state"] == state)
+            and wanted <= {label["name"] for label in i["labels"]}
+        ]
+        key = "updated_at" if query.get("sort") == "updated" else "created_at"
+        found.sort(key=lambda i: (i[key], i["number"]), reverse=query.get("direction", "desc") == "desc")
+        per_page = min(int(query.get("per_page", "30") or 30), 100)
+        page = max(int(query.get("page", "1") or 1), 1)
+        return found[(page - 1) * per_page : page * per_page]
+
     def _create(self, repository: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         errors = []
         title = body.get("title")

@@ -590,3 +590,22 @@ def test_the_issue_links_back_to_the_items_dashboard_page_when_there_is_one(
         linked(harness, item_id)
         [issue] = github.created()
         assert f"Item: https://remediate.example.com/dashboard/items/{item_id}" in issue["body"]
+
+
+def test_a_creation_whose_answer_never_came_is_not_made_twice(bot, slack, fake_slack, github, clock):
+    def attempts():
+        return sum(r.attempts for r in deliveries(bot, "github"))
+
+    github.delay(10.5)  # longer than the bot waits for an answer: GitHub creates it, the bot never hears
+    item_id = create(slack, f'"Rotate the leaked deploy key" --priority P0 --owner {BOB} --deadline +2d')
+    wait_until(lambda: attempts() >= 1, timeout=20, message="the timed-out creation")
+    github.delay(0)
+    wait_until(lambda: github.created(), timeout=5, message="GitHub made it anyway")
+    clock.advance(minutes=1)
+    link = linked(bot, item_id)
+    clock.advance(minutes=10)
+    settle(bot)
+    [issue] = github.created()
+    assert link.number == str(issue["number"])
+    assert len(github.writes("POST")) == 1
+    assert [c.method for c in github.calls if c.path.endswith("/issues")] == ["POST", "GET"]
