@@ -469,6 +469,27 @@ def _without_claims(snap: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in snap.items() if k not in ("claim", "tracker_link")}
 
 
+def test_a_deadline_moved_in_slack_is_one_due_date_put_and_its_echo_changes_nothing(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    before = len(writes(jira))
+    run(slack, f"track {item_id} --deadline +4d", user="UBOB")
+    settle(bot)
+    deadline = item(bot, item_id).deadline
+    due = deadline.astimezone(bot.deps.settings.tz).date().isoformat()
+    assert writes(jira)[before:] == [("PUT", f"/issue/{key}", {"fields": {"duedate": due}})]
+    snap = domain_snapshot(bot)
+    old = jira.issue(key)["fields"]["duedate"]
+    item_entry = {"field": "duedate", "fieldtype": "jira", "fieldId": "duedate", "from": old, "to": due}
+    status, answer = hook(bot, jira.webhook(key, [item_entry], secret=SECRET, by=jira.bot_account))
+    assert status in (200, 202) and not answer.get("changed")
+    assert item(bot, item_id).deadline == deadline, "the deadline keeps its time of day"
+    assert _without_claims(domain_snapshot(bot)) == _without_claims(snap)
+    settle(bot)
+    assert writes(jira)[before + 1 :] == []
+
+
 @pytest.mark.both_backends
 def test_a_jira_outage_of_minutes_then_recovery_delivers_each_change_once_in_order(
     bot, slack, fake_slack, jira, accounts, clock, linked

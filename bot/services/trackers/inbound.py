@@ -164,7 +164,8 @@ def apply(
             _reassign(session, item, now, actor_id, owner, suffix, render)
     elif change.action == DUE and change.due is not None:
         deadline = datetime.combine(change.due, time(17, 0), tzinfo=settings.tz)
-        if deadline != item.deadline and lc.is_open(item.status):
+        same_day = item.deadline.astimezone(settings.tz).date() == change.due  # e.g. the echo of Slack's
+        if not same_day and lc.is_open(item.status):
             old = item.deadline
             item.deadline = deadline
             event(
