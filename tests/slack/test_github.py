@@ -609,3 +609,45 @@ def test_a_creation_whose_answer_never_came_is_not_made_twice(bot, slack, fake_s
     assert link.number == str(issue["number"])
     assert len(github.writes("POST")) == 1
     assert [c.method for c in github.calls if c.path.endswith("/issues")] == ["POST", "GET"]
+
+
+def test_a_429_waits_as_told_and_a_refused_token_fails_once_loudly(
+    bot, slack, fake_slack, github, clock, caplog
+):
+    import logging
+
+    from tests.slack.notification_steps import get
+
+    run(slack, "people <@UCAROL|carol> github carol-gh", user="UADMIN")
+    refused(run(slack, "people <@UBOB|bob> github bob-gh", user="UCAROL"), "Only admins")
+    github.fail_with(429, retry_after=30)
+    item_id = create(slack, f'"Rate-limit the login endpoint" --priority P0 --owner {CAROL} --deadline +2d')
+    wait_until(lambda: [c for c in github.calls if c.status == 429], message="the 429")
+    clock.advance(seconds=20)
+    worker(bot, "github").drain()
+    assert not github.created()
+    clock.advance(seconds=15)
+    link = linked(bot, item_id)
+    [issue] = github.created()
+    assert [a["login"] for a in issue["assignees"]] == ["carol-gh"] and link.number == str(issue["number"])
+
+    caplog.set_level(logging.ERROR)
+    github.fail_with(401)
+    run(slack, f"track {item_id} --deadline +5d", user="UCAROL")
+    wait_until(
+        lambda: [r for r in deliveries(bot, "github") if r.status == "failed"], message="the refused update"
+    )
+    [failed] = [r for r in deliveries(bot, "github") if r.status == "failed"]
+    assert "401" in (failed.last_error or "") and "Bad credentials" in (failed.last_error or "")
+    clock.advance(minutes=10)
+    worker(bot, "github").drain()
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR and "github" in r.getMessage()]) == 1
+    assert TOKEN not in caplog.text
+    status, body = get(bot, "/healthz?detail=1")
+    assert status == 200
+    assert "Bad credentials" in json.loads(body)["destinations"]["github"]["last_permanent_failure"]["reason"]
+    # The next change still goes: one refusal does not stop the sync.
+    run(slack, f"track {item_id} --priority P1", user="UCAROL")
+    wait_until(
+        lambda: [p for p in github.writes("PATCH") if "labels" in (p.body or {})], message="the next change"
+    )
