@@ -546,7 +546,8 @@ def test_extract_reads_a_github_file_link_with_the_token_and_refuses_other_links
     bot, slack, fake_slack, github
 ):
     from bot.slack.ids import View
-    from tests.slack.extraction_steps import newest_view, preview_rows
+    from tests.slack.extraction_steps import confirm, newest_view, preview_rows
+    from tests.slack.extraction_steps import items as extracted
 
     github.add_file(REPO, "main", "postmortems/startup.md", POSTMORTEM.encode())
     link = f"https://github.com/{REPO}/blob/main/postmortems/startup.md"
@@ -557,6 +558,18 @@ def test_extract_reads_a_github_file_link_with_the_token_and_refuses_other_links
     [read] = [c for c in github.calls if "/contents/" in c.path]
     assert read.path == f"/repos/{REPO}/contents/postmortems/startup.md" and read.query == {"ref": "main"}
     assert read.headers["authorization"] == f"Bearer {TOKEN}" and read.status == 200
+
+    # Created from the preview: P0 items get their issues too (TRACKER_AUTO_CREATE); the source is the link.
+    rows = preview_rows(preview)
+    confirm(slack, [r.value for r in rows])
+    made = extracted(bot)
+    assert len(made) == 2 and {i.source_ref for i in made} == {link}
+    p0 = [i.id for i in made if i.priority == "P0"]
+    assert p0
+    for item_id in p0:
+        linked(bot, item_id)
+    assert sorted(i["title"].split("]")[0][1:] for i in github.created()) == sorted(p0)
+    assert all(f"**Source:** {link}" in i["body"] for i in github.created())
 
     calls = len(github.calls)
     for wrong, needle in (
