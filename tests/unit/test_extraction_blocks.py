@@ -183,7 +183,12 @@ def test_summary_and_owner_messages_stay_within_a_message():
 
     items = [
         SimpleNamespace(
-            id=f"P1-20261123-{i:03d}", title=HOSTILE, status="identified", owner_id="UBOB", deadline=NOW
+            id=f"P1-20261123-{i:03d}",
+            title=HOSTILE,
+            status="identified",
+            owner_id="UBOB",
+            deadline=NOW,
+            issue=None,  # no linked GitHub or Jira issue
         )
         for i in range(200)
     ]
