@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.trackers import issues
 from bot.delivery.worker import Defer, Delivery, Permanent, Retry
@@ -26,6 +26,7 @@ from bot.services.trackers import landing, outbound
 from storage import items as item_store
 from storage import trackers as store
 from storage.db import unit_of_work
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -189,26 +190,41 @@ class JiraSender:
         return {"key": key, "to": (chosen.get("to") or {}).get("name")}
 
     def _superseded(self, delivery: Delivery) -> str | None:
-        """Why this change is not sent: Jira changed the same field since (the item shows Jira's value, and no
-        later change made in Slack is queued behind this one), so the latest change, Jira's, stands."""
-        payload = delivery.payload
+        """Why this change is not sent: Jira changed the same field after the last change Slack made to it
+        (the item shows Jira's value, not the one the last of Slack's queued changes sends), so the latest
+        change, Jira's, stands. Changes made in Slack one after the other are all sent, in order."""
+        field = _field(delivery.method, delivery.payload)
+        if field is None:
+            return None
         with unit_of_work(self.engine, readonly=True) as session:
-            link = store.link_of(session, item_id=str(payload["item_id"]))
-            row = item_store.get_item(session, item_id=str(payload["item_id"]))
-            if link is None or row is None:
+            row = item_store.get_item(session, item_id=str(delivery.payload["item_id"]))
+            if row is None:
                 return None
-            if delivery.method == "assign" and "owner_id" in payload:
-                since, sent, now_is = link.local_owner_at, payload["owner_id"], row.owner_id
-            elif delivery.method == "update" and "duedate" in (payload.get("fields") or {}):
-                since, sent = link.local_deadline_at, payload["fields"]["duedate"]
+            later = session.exec(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.destination) == self.destination,
+                    col(OutboxMessage.channel_key) == delivery.pace_key,
+                    col(OutboxMessage.status) == "pending",
+                    col(OutboxMessage.id) > delivery.id,
+                )
+            ).all()
+            last = next(
+                (
+                    m
+                    for m in sorted(later, key=lambda m: m.id or 0, reverse=True)
+                    if _field(m.method, m.payload) == field
+                ),
+                None,
+            )
+            wanted = _value(field, last.payload if last is not None else delivery.payload)
+            if field == "owner":
+                now_is: str | None = row.owner_id
+            elif field == "duedate":
                 now_is = row.deadline.astimezone(self.tz).date().isoformat()
-            elif delivery.method == "transition":
-                since, sent = link.local_status_at, payload["category"]
-                now_is = issues.jira_category(row.status)
             else:
-                return None
-        if sent == now_is or (since is not None and since > delivery.created_at):
-            return None  # still what Slack says, or a later change made in Slack follows this one
+                now_is = issues.jira_category(row.status)
+        if now_is is None or wanted == now_is:
+            return None
         return "changed in Jira since; the latest change stands"
 
     def _key(self, item_id: str) -> str | None:
@@ -254,3 +270,22 @@ class JiraSender:
 
     def hold(self, session: Session, deliveries: list[Delivery], now: datetime) -> dict[int, datetime]:
         return {}
+
+
+def _field(method: str, payload: dict[str, Any]) -> str | None:
+    """Which field of the issue a queued change sets, among those Jira may change too."""
+    if method == "assign" and "owner_id" in payload:
+        return "owner"
+    if method == "update" and "duedate" in (payload.get("fields") or {}):
+        return "duedate"
+    if method == "transition":
+        return "status"
+    return None
+
+
+def _value(field: str, payload: dict[str, Any]) -> str | None:
+    if field == "owner":
+        return payload.get("owner_id")
+    if field == "duedate":
+        return (payload.get("fields") or {}).get("duedate")
+    return payload.get("category")

@@ -490,6 +490,49 @@ def test_a_deadline_moved_in_slack_is_one_due_date_put_and_its_echo_changes_noth
     assert writes(jira)[before + 1 :] == []
 
 
+def test_status_and_priority_made_in_slack_move_the_issue_through_its_workflow(
+    bot, slack, fake_slack, jira, accounts, clock, linked
+):
+    item_id, key = linked
+    before = len(writes(jira))
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    run(slack, f"track {item_id} --priority P1", user="UBOB")
+    run(slack, f'evidence {item_id} commit abc123f "Backs off with jitter"', user="UBOB")
+    run(slack, f"track {item_id} --status completed", user="UBOB")
+    settle(bot)
+    assert item(bot, item_id).status == "completed"
+    assert writes(jira)[before:] == [
+        ("POST", f"/issue/{key}/transitions", {"transition": {"id": "21"}}),
+        ("PUT", f"/issue/{key}", {"fields": {"priority": {"name": "High"}}}),
+        ("POST", f"/issue/{key}/transitions", {"transition": {"id": "31"}}),
+    ]
+    assert jira.status_of(key) == "Done" and jira.issue(key)["fields"]["priority"]["name"] == "High"
+
+    other = create(slack, f'"Drop the legacy endpoint" --priority P0 --owner {BOB}', user="UALICE")
+    other_key = key_of(bot, other)
+    run(slack, f'cancel {other} "Replaced by the new gateway"', user="UALICE")
+    settle(bot)
+    assert item(bot, other).status == "cancelled" and jira.status_of(other_key) == "Done"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"tracker_sync_notes": True}])
+def test_notes_go_to_the_issue_as_comments_in_document_format_when_asked(bot, slack, jira, linked):
+    item_id, key = linked
+    run(slack, f"note {item_id} Rolled the fix out to 10% of hosts", user="UBOB")
+    settle(bot)
+    [comment] = jira.answered("POST", f"/issue/{key}/comment")
+    assert comment.body["body"]["type"] == "doc"
+    assert "Rolled the fix out to 10% of hosts" in adf_text(comment.body["body"])
+    assert "Bob Builder" in adf_text(comment.body["body"])
+
+
+def test_notes_stay_in_slack_by_default(bot, slack, jira, linked):
+    item_id, key = linked
+    run(slack, f"note {item_id} Only for Slack", user="UBOB")
+    settle(bot)
+    assert not jira.answered("POST", f"/issue/{key}/comment")
+
+
 @pytest.mark.both_backends
 def test_a_jira_outage_of_minutes_then_recovery_delivers_each_change_once_in_order(
     bot, slack, fake_slack, jira, accounts, clock, linked
