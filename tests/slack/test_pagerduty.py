@@ -377,8 +377,12 @@ def test_rate_limited_events_are_retried_and_a_bad_routing_key_fails_once_loudly
     assert b'remediate_deliveries_total{destination="pagerduty",outcome="retried"}' in metrics
 
 
-def test_level_2_escalations_of_overdue_p0_items_page_by_item_and_level(bot, fake_slack, pagerduty, clock):
-    from tests.clockwork import add_item
+def test_level_2_escalations_of_overdue_p0_items_page_by_item_and_level(
+    bot, slack, fake_slack, pagerduty, clock
+):
+    from bot.slack.ids import keyed
+    from tests.clockwork import add_item, alerts
+    from tests.slack.item_steps import run
 
     now = clock()
     item_id = add_item(bot.deps, priority="P0", deadline=now - timedelta(hours=9), owner="UALICE")
@@ -396,6 +400,24 @@ def test_level_2_escalations_of_overdue_p0_items_page_by_item_and_level(bot, fak
     assert pagerduty.accepted[1]["payload"]["severity"] == "critical"
     with bot.uow() as session:
         assert session.exec(select(Incident)).first() is None
+
+    # The Level 3 alert acknowledged in Slack: that page is acknowledged in PagerDuty (Level 2's stays open).
+    level3 = next(a for a in alerts(bot.deps, item_id) if a.level == 3)
+    reply = slack.block_action(keyed(Action.ALERT_ACK, level3.id), user="UALICE", channel=INCIDENT_CHANNEL)
+    assert reply.status == 200
+    wait_until(lambda: pagerduty.actions(f"{item_id}:L3") == ["trigger", "acknowledge"], message="the ack")
+    assert pagerduty.incidents[f"{item_id}:L3"].status == "acknowledged"
+    assert pagerduty.incidents[f"{item_id}:L2"].status == "triggered"
+    # The item done: both its pages are resolved.
+    answer = run(slack, f"track {item_id} --status completed", user="UALICE")
+    assert item_id in answer["text"], answer
+    wait_until(
+        lambda: all(pagerduty.incidents[f"{item_id}:L{n}"].status == "resolved" for n in (2, 3)),
+        message="both pages resolved",
+    )
+    worker(bot, "pagerduty").drain()
+    assert pagerduty.actions(f"{item_id}:L2") == ["trigger", "resolve"]
+    assert pagerduty.actions(f"{item_id}:L3") == ["trigger", "acknowledge", "resolve"]
 
 
 def test_an_acknowledgement_whose_data_omits_its_type_is_read_by_the_events_resource_type(

@@ -4,7 +4,7 @@ Out: an incident of PAGERDUTY_SEVERITIES not acknowledged within its initial-res
 (the ``paged`` event of `bot.services.incidents.clocks`); the same event triggers PagerDuty with the incident
 id as dedup key. Acknowledging it in Slack sends ``acknowledge``, resolving it sends ``resolve``. With
 PAGERDUTY_PAGE_ITEM_ESCALATIONS, Level 2+ escalations of overdue P0 items trigger too (dedup key: item id and
-level), and are resolved when the item is done.
+level), are acknowledged when their Slack alert is, and are resolved when the item is done.
 
 In: PagerDuty's ``incident.acknowledged`` / ``incident.resolved`` for one of ours acknowledges the incident or
 notes it in Slack (`acknowledged_in_pagerduty`, `resolved_in_pagerduty`); those changes carry the origin
@@ -152,6 +152,11 @@ def _item_event(session: Session, settings: Settings, event: SubjectEvent, sourc
             },
             links=[{"href": facts["slack"], "text": f"{item.id} in Slack"}],
         )
+    elif event.kind == "escalation_acknowledged":
+        # The Slack alert of a paged level acknowledged: that page is acknowledged in PagerDuty too.
+        dedup = item_dedup_key(event.subject_id, int(event.data.get("level") or 0))
+        if store.was_queued(session, key=trigger_key(dedup)):
+            _queue(session, event, dedup_key=dedup, action="acknowledge")
     elif event.data.get("to") in DONE_ITEM_STATUSES:
         for key in store.queued_keys(session, prefix=trigger_key(f"{event.subject_id}:L")):
             _queue(session, event, dedup_key=key.removeprefix("pagerduty:trigger:"), action="resolve")
