@@ -664,3 +664,39 @@ def test_a_429_waits_as_told_and_a_refused_token_fails_once_loudly(
     wait_until(
         lambda: [p for p in github.writes("PATCH") if "labels" in (p.body or {})], message="the next change"
     )
+
+
+@pytest.mark.both_backends
+def test_a_github_on_another_clock_still_syncs_and_a_change_still_queued_in_slack_wins(
+    bot, slack, fake_slack, github, clock
+):
+    from datetime import UTC, datetime
+
+    github.clock = lambda: datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC)  # years off ours
+    for user, login in (("UBOB", "bob-gh"), ("UCAROL", "carol-gh"), ("UDAVE", "dave-gh")):
+        run(slack, f"whoami github {login}", user=user)
+    github.assignable.add("dave-gh")
+    item_id, link = new_p0(slack, bot)
+    run(slack, f"track {item_id} --status in_progress", user="UBOB")
+    settle(bot)
+    [hook] = github.close_issue(REPO, link.number, by="bob-gh")
+    assert hook.status == 202 and hook.answer["changed"] is True, hook.answer
+    assert item(bot, item_id).status == "completed"
+    [hook] = github.reopen_issue(REPO, link.number, by="bob-gh")
+    assert item(bot, item_id).status == "in_progress"
+
+    # GitHub is down; Carol is made owner in Slack (queued); meanwhile Dave is assigned in GitHub.
+    github.down(502)
+    run(slack, f"assign {item_id} {CAROL}", user="UALICE")
+    hooks = github.assign_issue(REPO, link.number, "dave-gh", by="dave-gh")
+    assert hooks[-1].action == "assigned" and hooks[-1].status == 200, hooks[-1].answer
+    assert item(bot, item_id).owner_id == "UCAROL"  # the latest, Slack's, stands
+    github.up()
+    clock.advance(minutes=10)
+    wait_until(
+        lambda: [a["login"] for a in github.issue(REPO, link.number)["assignees"]] == ["carol-gh"],
+        message="GitHub set to Slack's owner",
+    )
+    for echo in github.flush():
+        assert not echo.answer.get("changed"), echo.answer
+    assert item(bot, item_id).owner_id == "UCAROL"
