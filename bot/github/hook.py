@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from sqlmodel import Session
 
@@ -66,7 +67,7 @@ class GitHubHook:
         if not _EVENT.fullmatch(kind):
             raise Refused(400, "X-GitHub-Event missing or malformed")
         try:
-            data = json.loads(request.body)
+            data = json.loads(_payload(request))
         except ValueError:
             raise Refused(400, "body is not JSON") from None
         if not isinstance(data, dict):
@@ -119,6 +120,18 @@ class GitHubHook:
             render=self.render,
             ask_owner=self.ask_owner,
         )
+
+
+def _payload(request: HookRequest) -> bytes | str:
+    """The JSON of the event: the body, or its ``payload`` field when the hook was set up with the content
+    type application/x-www-form-urlencoded (the signature covers the raw body either way)."""
+    kind = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        found = parse_qs(request.body.decode("utf-8", errors="replace")).get("payload")
+        if not found:
+            raise Refused(400, "a form-encoded hook needs its payload field")
+        return found[0]
+    return request.body
 
 
 def _login(user: object) -> str | None:

@@ -377,6 +377,18 @@ def test_forged_replayed_and_unknown_hooks(bot, slack, fake_slack, github):
     stranger = github.add_issue(REPO, title="Not ours")
     [hook] = github.close_issue(REPO, stranger["number"])
     assert hook.status == 200 and hook.answer.get("ignored"), hook.answer
+    # A hook set up with the form content type: the JSON is in its payload field, signed as sent.
+    from urllib.parse import urlencode
+
+    reopened = github.issue(REPO, link.number)
+    reopened.update(state="open", state_reason="reopened")
+    form = urlencode({"payload": github.hook_body("reopened", reopened).decode()}).encode()
+    headers = {**github.signed(form), "Content-Type": "application/x-www-form-urlencoded"}
+    status, answer = post_hook(bot, "/hooks/github", form, headers)
+    assert status == 202 and answer["changed"] is True, answer
+    assert item(bot, item_id).status == "in_progress"
+    settle(bot)
+    after = domain(bot)
     ping = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
     status, answer = post_hook(bot, "/hooks/github", ping, github.signed(ping, event="ping"))
     assert status in (200, 202) and answer["ok"] is True
