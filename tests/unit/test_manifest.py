@@ -104,3 +104,15 @@ def test_registered_listeners_cover_the_manifest(bot):
     for c in MANIFEST["features"]["slash_commands"]:
         reply = driver.command(c["command"], "help")
         assert reply.status == 200 and reply.json()["text"], c["command"]
+
+
+def test_users_read_email_is_declared_only_because_profile_emails_are_read():
+    """users:read.email lets users.info and users.list show profile.email; the Jira integration reads it to
+    find people's Jira accounts (and Jira's assignees in Slack). Nothing else may need it silently."""
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if re.search(r"""profile[^\n]{0,40}\.get\(\s*["']email["']""", path.read_text())
+    )
+    assert readers == ["bot/jira/__init__.py", "bot/jira/people.py"]
+    assert "users:read.email" in MANIFEST["oauth_config"]["scopes"]["bot"]
