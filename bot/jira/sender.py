@@ -124,6 +124,10 @@ class JiraSender:
             return None
         params = {"query": email} if self.client.cloud else {"username": email}
         answer = self.client.request("GET", "/user/search", params=params)
+        if not answer.ok and answer.status not in (401, 429) and answer.status < 500:
+            # e.g. 403 without Browse users and groups: the issue is made unassigned rather than not at all
+            log.warning("Jira refused to search people (%s): %s", answer.status, answer.message())
+            return None
         outcome(answer, now, "looking for a person by e-mail")
         users = [u for u in answer.data or [] if isinstance(u, dict) and u.get(self._id)]
         exact = [u for u in users if str(u.get("emailAddress") or "").lower() == email.lower()]

@@ -87,6 +87,7 @@ class FakeJira:
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id", "key", "fields", "comments"}
         self.users: dict[str, dict[str, Any]] = {}  # accountId -> user
         self.requests: list[Request] = []
+        self.browse_users = True  # the global permission Browse users and groups (people searches)
         self._faults: list[tuple[int, int | None]] = []
         self._delay = 0.0
         self._lock = threading.RLock()
@@ -246,6 +247,8 @@ class FakeJira:
                     {},
                 )
             return 200, self._user_json(account), {}
+        if method == "GET" and path in ("/user/search", "/user") and not self.browse_users:
+            return 403, _errors(["You do not have the permission to browse users and groups."]), {}
         if method == "GET" and path == "/user/search":
             return 200, self._search_users(query.get("query") or query.get("username") or ""), {}
         if method == "POST" and path == "/issue":

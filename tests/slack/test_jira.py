@@ -200,6 +200,19 @@ def test_an_owner_jira_does_not_know_leaves_the_issue_unassigned_naming_them_and
     assert len(told) == 1 and "/remediate whoami jira" in told[0]
 
 
+def test_without_permission_to_search_people_the_issue_is_still_created_unassigned(
+    bot, slack, fake_slack, jira
+):
+    jira.browse_users = False
+    item_id = create(slack, f'"Cap the connection pool" --priority P0 --owner {BOB}', user="UALICE")
+    key = key_of(bot, item_id)
+    settle(bot)
+    fields = jira.issue(key)["fields"]
+    assert fields["assignee"] is None and "Owner: Bob Builder (Slack)" in adf_text(fields["description"])
+    assert [r.status for r in jira.requests if r.path == "/user/search"] == [403]
+    assert len(told(bot, fake_slack, "UBOB", "Jira account")) == 1
+
+
 def test_a_refused_description_is_not_retried_for_ever(jira):
     """The fake refuses what Jira refuses: a plain-text description in REST v3, with Jira's error body."""
     from bot.jira.client import Jira
