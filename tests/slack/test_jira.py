@@ -455,7 +455,7 @@ def test_a_reassignment_in_slack_is_one_assignee_put_and_its_echo_changes_nothin
     assert jira.issue(key)["fields"]["assignee"]["accountId"] == accounts["carol"]
     with bot.uow() as session:
         assert store.account_of(session, tracker="jira", user_id="UCAROL") == accounts["carol"]
-    bot.deliver()
+    assert told(bot, fake_slack, "UCAROL", "owner"), "Carol hears of it in Slack"
 
     # Jira tells of the assignment the bot made: nothing changes, nobody is told, nothing goes back.
     posts = len(fake_slack.posts())
