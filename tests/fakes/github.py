@@ -12,12 +12,14 @@ with GitHub's shapes: an issue has ``id``, ``node_id``, ``number``, ``url``, ``h
 Faults on demand: `fail_with(status, times=…)` (401, 403 secondary rate limit with ``retry-after``, 429,
 500, …), `down()` / `up()`, `delay(seconds)`. Every request is recorded (`calls`), answered or not.
 
-Web hooks: what people do in GitHub (`close`, `reopen`, `assign`, `unassign`) changes the issue and is
-sent to the bot's ``/hooks/github`` at once; what the API changed (the bot's own PATCH) is queued in
+Web hooks: what people do in GitHub (`close_issue` as completed or not_planned, `reopen_issue`,
+`assign_issue`, which sends ``unassigned`` and ``assigned``) changes the issue and is sent to the bot's
+``/hooks/github`` at once; what the API changed (the bot's own PATCH) is queued in
 `outbox` as GitHub would send it too, and `flush()` sends it (the echo). Each delivery is ``POST`` with
 ``X-GitHub-Event: issues``, ``X-GitHub-Delivery: <uuid>``, ``X-GitHub-Hook-ID``, ``X-Hub-Signature`` (sha1)
 and ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>``, body ``{"action", "issue",
-"repository", "sender"[, "assignee"]}``; `redeliver(id)` sends one again with the same delivery id.
+"repository", "sender"[, "assignee"]}``; `redeliver(hook)` sends one again with the same delivery id;
+`hook_body` and `signed` build one for a test to alter (forgeries).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class FakeGitHub:
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.files: dict[tuple[str, str, str], bytes] = {}  # (repo, ref, path) -> content
         self.calls: list[Call] = []
+        self.errors: list[str] = []  # exceptions of the fake itself (a test's fixture should assert none)
         self.hooks: list[Hook] = []  # every delivery sent, in order
         self.outbox: list[tuple[str, dict[str, Any], str]] = []  # (action, issue, sender) not yet sent
         self._faults: list[tuple[int, dict[str, str]]] = []
@@ -121,7 +124,11 @@ class FakeGitHub:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status, extra, answer = fake._answer(self.command, self.path, headers, raw)
+                try:
+                    status, extra, answer = fake._answer(self.command, self.path, headers, raw)
+                except Exception as exc:  # a bug of the fake: answered, and kept for the test to see
+                    fake.errors.append(f"{self.command} {self.path}: {exc!r}")
+                    status, extra, answer = 500, {}, {"message": f"fake GitHub error: {exc!r}"}
                 if isinstance(answer, bytes):
                     data, kind = answer, "application/vnd.github.raw; charset=utf-8"
                 else:

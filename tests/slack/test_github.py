@@ -28,6 +28,7 @@ def github(clock):
     fake.assignable.update({"bob-gh", "carol-gh", "alice-gh"})
     yield fake
     fake.close()
+    assert fake.errors == []
 
 
 @pytest.fixture
