@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.items import lifecycle as lc
@@ -37,7 +37,7 @@ from bot.services.items.steps import Actor, apply_move, event
 from bot.services.rendering import ItemMessages, Rendered
 from storage import items as item_store
 from storage import trackers as store
-from storage.models import OutboxMessage, RemediationItem
+from storage.models import RemediationItem
 from storage.models_trackers import TrackerLink
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def apply(
         link.state = change.state
     link.synced_at = now
     session.add(link)
-    stale = _crossed(session, link, change, now)
+    stale = _crossed(link, change, now)
     if stale is not None:
         log.info(
             "%s: %s of %s is older than the change made in Slack at %s; the latest (Slack's) stands",
@@ -184,58 +184,25 @@ def apply(
     return {"item": item.id, "changed": changed}
 
 
-def _crossed(session: Session, link: TrackerLink, change: IssueChange, now: datetime) -> datetime | None:
+def _crossed(link: TrackerLink, change: IssueChange, now: datetime) -> datetime | None:
     """When Slack changed the same field after the tracker's change was made: that time, else None.
 
-    Slack's change is the later one when it has not reached the tracker yet (its delivery is still queued),
-    or when the tracker's change was made before it. The second is judged only when the tracker's time is
-    within a day of ours: further off, it is another clock (a skewed server, a replayed old event)."""
-    field = {
-        COMPLETED: "status",
-        NOT_PLANNED: "status",
-        REOPENED: "status",
-        STARTED: "status",
-        ASSIGNED: "owner",
-        DUE: "due",
-    }.get(change.action)
+    Judged only when the tracker's time is within a day of ours: further off, it is another clock (a skewed
+    server, a replayed old event), and its change is taken rather than every change from it looking stale."""
     local = {
-        "status": link.local_status_at,
-        "owner": link.local_owner_at,
-        "due": link.local_deadline_at,
-    }.get(field or "")
-    if local is None or field is None:
+        COMPLETED: link.local_status_at,
+        NOT_PLANNED: link.local_status_at,
+        REOPENED: link.local_status_at,
+        STARTED: link.local_status_at,
+        ASSIGNED: link.local_owner_at,
+        DUE: link.local_deadline_at,
+    }.get(change.action)
+    if local is None or change.updated_at is None or abs(change.updated_at - now) > CLOCKS_AGREE:
         return None
-    if (
-        change.updated_at is not None
-        and abs(change.updated_at - now) <= CLOCKS_AGREE
-        and change.updated_at < local
-    ):
-        return local
-    return local if _queued(session, link, field) else None
+    return local if change.updated_at < local else None
 
 
 CLOCKS_AGREE = timedelta(days=1)
-# What a queued delivery to a tracker changes, by the keys of its payload.
-_FIELD_KEYS = {"status": ("state", "category"), "owner": ("assignees", "assignee"), "due": ("duedate",)}
-
-
-def _queued(session: Session, link: TrackerLink, field: str) -> bool:
-    """Whether a change of `field` made in Slack is still waiting to go to the item's issue."""
-    rows = session.exec(
-        select(OutboxMessage).where(
-            col(OutboxMessage.destination) == link.tracker,
-            col(OutboxMessage.status) == "pending",
-            col(OutboxMessage.channel_key) == f"{link.tracker}:{link.item_id}",
-        )
-    ).all()
-    keys = _FIELD_KEYS[field]
-    for row in rows:
-        payload: dict[str, Any] = row.payload or {}
-        found = payload.get("fields")
-        fields: dict[str, Any] = found if isinstance(found, dict) else {}
-        if any(k in payload or k in fields for k in keys) and row.method != "create":
-            return True
-    return False
 
 
 def _move_to(

@@ -136,11 +136,10 @@ def queue_change(
     field = event.data.get("field")
     if event.kind == "status" or (event.kind == "tracker" and event.data.get("reopen")):
         if tracker == issues.GITHUB:
-            # Only what changes the issue's state: starting an open item, or validating a closed one, asks
-            # nothing of GitHub (a move made in Slack has "from"; Keep open, which reopens, has none).
+            # Every move is sent as the state it asks for: the same state again is a no-op for GitHub, and
+            # an issue closed or reopened meanwhile is put back to what the item says.
             state = issues.github_state(item.status)
-            was = issues.github_state(str(event.data.get("from") or ""))
-            method, payload = ("update", {"fields": state}) if state and state != was else ("", {})
+            method, payload = ("update", {"fields": state}) if state else ("", {})
         else:
             category = issues.jira_category(item.status)
             method, payload = ("transition", {"category": category}) if category else ("", {})
