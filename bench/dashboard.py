@@ -9,7 +9,9 @@ asked `--runs` times after a few warm-up requests; the table gives the median an
 the number of SQL statements a request sends. The target is under 300 ms a page.
 
 `--update-readme` puts the table in README.md between the ``<!-- bench:dashboard:start -->`` and
-``<!-- bench:dashboard:end -->`` marks.
+``<!-- bench:dashboard:end -->`` marks. `--keep` keeps the seeded databases (bench/out/dashboard-kept.db and
+the PostgreSQL database ``remediate_bench_dashboard_kept``) and reuses them on the next run with `--keep`,
+migrated to the latest schema first, with the seed's own "now": seeding 100,000 items twice takes minutes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
@@ -42,6 +45,9 @@ BASE = "http://127.0.0.1:8080"
 README = ROOT / "README.md"
 START, END = "<!-- bench:dashboard:start -->", "<!-- bench:dashboard:end -->"
 RESULTS = OUT / "dashboard.json"  # git-ignored, as the other outputs of a run
+KEPT = OUT / "dashboard-kept.json"  # the instant the kept databases were seeded at, and their URLs
+KEPT_SQLITE = OUT / "dashboard-kept.db"
+KEPT_POSTGRES = "remediate_bench_dashboard_kept"
 
 
 def pages(item_ids: list[str], incident_id: str, owner: str) -> list[tuple[str, str, bool]]:
@@ -236,11 +242,66 @@ def update_readme(results: dict[str, Any], text_table: str) -> None:
     README.write_text(head + block + tail)
 
 
+def _kept_postgres_url(*, fresh: bool) -> str:
+    """The kept PostgreSQL database's URL; created anew (dropped first) when `fresh`."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from bench.common import postgres_admin_url
+
+    admin = postgres_admin_url().replace("postgresql+psycopg://", "postgresql://", 1)
+    if fresh:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{KEPT_POSTGRES}" WITH (FORCE)')
+            conn.execute(f"CREATE DATABASE \"{KEPT_POSTGRES}\" TEMPLATE template0 ENCODING 'UTF8'")
+    url = make_url(postgres_admin_url()).set(drivername="postgresql+psycopg", database=KEPT_POSTGRES)
+    return url.render_as_string(hide_password=False)
+
+
+def kept_databases(
+    backends: list[str], t: datetime, log: Callable[[str], None]
+) -> tuple[dict[str, str], datetime]:
+    """The kept databases and the instant they were seeded at: reused (and migrated to the latest schema)
+    when a previous `--keep` run left them for the same backends, else seeded now and remembered."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    if KEPT.exists():
+        kept = json.loads(KEPT.read_text())
+        if kept.get("backends") == backends and (KEPT_SQLITE.exists() or "sqlite" not in backends):
+            urls = {"sqlite": f"sqlite:///{KEPT_SQLITE}"} if "sqlite" in backends else {}
+            if "postgresql" in backends:
+                urls["postgresql"] = _kept_postgres_url(fresh=False)
+            for url in urls.values():
+                engine = make_engine(url)
+                try:
+                    upgrade(engine)
+                finally:
+                    engine.dispose()
+            seeded_at = datetime.fromisoformat(kept["seeded_at"])
+            log(f"reusing the databases seeded at {seeded_at.isoformat()} (--keep)")
+            return urls, seeded_at
+    KEPT.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(KEPT_SQLITE) + suffix).unlink(missing_ok=True)
+    urls = {"sqlite": f"sqlite:///{KEPT_SQLITE}"} if "sqlite" in backends else {}
+    if "postgresql" in backends:
+        urls["postgresql"] = _kept_postgres_url(fresh=True)
+    seed(list(urls.values()), PROFILES[SIZE], t, log=log)
+    KEPT.write_text(json.dumps({"backends": backends, "seeded_at": t.isoformat()}) + "\n")
+    return urls, t
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=40, help="timed requests per page (default 40)")
     p.add_argument("--warmup", type=int, default=5, help="untimed requests per page first (default 5)")
     p.add_argument("--update-readme", action="store_true", help="put the table in README.md")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the seeded databases for the next --keep run, and reuse those a previous one kept",
+    )
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -257,14 +318,17 @@ def main(argv: list[str] | None = None) -> int:
         "target_ms": TARGET_MS,
     }
     no_postgres = postgres_reachable()
+    if no_postgres:
+        results["postgresql"] = {"unavailable": no_postgres}
+        log(f"PostgreSQL: not available ({no_postgres}); SQLite only")
     with ExitStack() as stack:
-        urls = {"sqlite": stack.enter_context(sqlite_database("dashboard-100000"))}
-        if no_postgres:
-            results["postgresql"] = {"unavailable": no_postgres}
-            log(f"PostgreSQL: not available ({no_postgres}); SQLite only")
+        if args.keep:
+            urls, t = kept_databases(["sqlite"] + ([] if no_postgres else ["postgresql"]), t, log)
         else:
-            urls["postgresql"] = stack.enter_context(postgres_database("dashboard"))
-        seed(list(urls.values()), PROFILES[SIZE], t, log=log)
+            urls = {"sqlite": stack.enter_context(sqlite_database("dashboard-100000"))}
+            if not no_postgres:
+                urls["postgresql"] = stack.enter_context(postgres_database("dashboard"))
+            seed(list(urls.values()), PROFILES[SIZE], t, log=log)
         for backend, url in urls.items():
             log(f"{SIZE:,} items on {backend}:")
             results[backend] = measure_backend(url, t, runs=args.runs, warmup=args.warmup, log=log)

@@ -12,9 +12,10 @@ import io
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -201,7 +202,8 @@ def make_app(
             stamp = now.strftime("%Y%m%d-%H%M")
             return Response(
                 "200 OK",
-                _csv(pages.export_csv_rows(deps, filter=f, now=now)),
+                # Written whole before answering: the database is not held while a slow client reads.
+                list(_csv(pages.export_csv_rows(deps, filter=f, now=now))),
                 "text/csv; charset=utf-8",
                 [
                     ("Cache-Control", "no-store"),
@@ -264,13 +266,13 @@ def _plain(status: str, text: str, headers: list[tuple[str, str]] | None = None)
     )
 
 
-def _csv(rows: Iterator[list[str]]) -> Iterator[bytes]:
+def _csv(rows: Iterable[Sequence[str]], chunk: int = 500) -> Iterator[bytes]:
+    """The rows as CSV, `chunk` rows to a piece of the body."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for n, row in enumerate(rows, 1):
-        writer.writerow(row)
-        if n % 500 == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    it = iter(rows)
+    while batch := list(islice(it, chunk)):
+        writer.writerows(batch)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()

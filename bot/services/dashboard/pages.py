@@ -226,47 +226,49 @@ def list_items(deps: Deps, *, filter: ListFilter, now: datetime) -> ItemList:
     )
 
 
-def export_csv_rows(deps: Deps, *, filter: ListFilter, now: datetime) -> Iterator[list[str]]:
-    """The header and every item the filter matches (all pages), each cell safe to open in a spreadsheet."""
-    yield list(CSV_COLUMNS)
+def export_csv_rows(deps: Deps, *, filter: ListFilter, now: datetime) -> Iterator[Sequence[str]]:
+    """The header and every item the filter matches (all pages), each cell safe to open in a spreadsheet.
+
+    The rows are read as they are consumed, inside one read-only unit of work: consume it at once, in the
+    thread that started it (the dashboard writes the whole CSV before it answers).
+    Ids, priorities, statuses and times are the bot's own and never start a formula; every cell people or
+    other systems wrote (title, owner, incident, systems) and the amount go through `csv_cell`."""
+    yield CSV_COLUMNS
     if filter.errors:
         return
     revenue = deps.settings.monthly_revenue
+    cell = csv_cell
     with deps.uow(readonly=True) as session:
-        rows = [tuple(r) for r in store.each_item(session, query=_query(filter, now))]
-    for r in rows:
-        (
-            item_id,
-            title,
-            priority,
-            status,
-            owner,
-            deadline,
-            created,
-            completed,
-            validated,
-            incident,
-            systems,
-            mrr,
-        ) = r
-        amount = mrr_at_risk(priority, mrr, revenue)
-        yield [
-            csv_cell(v)
-            for v in (
+        for rows in store.export_items(session, query=_query(filter, now)):
+            for (
                 item_id,
                 title,
                 priority,
                 status,
-                owner or "",
-                stamp(deadline),
-                stamp(created),
-                stamp(completed) if completed else "",
-                stamp(validated) if validated else "",
-                incident or "",
-                "; ".join(systems or []),
-                "" if amount is None else f"{amount:.2f}",
-            )
-        ]
+                owner,
+                due,
+                created,
+                done,
+                valid,
+                incident,
+                systems,
+                mrr,
+            ) in rows:
+                amount = mrr_at_risk(priority, mrr, revenue)
+                yield (
+                    item_id,
+                    cell(title),
+                    priority,
+                    status,
+                    cell(owner) if owner else "",
+                    due,
+                    created,
+                    done or "",
+                    valid or "",
+                    cell(incident) if incident else "",
+                    cell("; ".join(systems)) if systems else "",
+                    "" if amount is None else cell(f"{amount:.2f}"),
+                )
 
 
 # --- one item, one incident -------------------------------------------------------------------------------
