@@ -20,6 +20,6 @@ def read_blob(settings: Settings, blob: issues.BlobRef, *, limit: int) -> bytes:
     """The file's bytes (at most `limit`); LookupError with a message people can read."""
     if settings.github_token is None:
         raise LookupError("GitHub is not set up for this bot (GITHUB_TOKEN), so it cannot read GitHub files.")
-    client = GitHub(settings.github_api_url, settings.github_token.get_secret_value(), timeout=2.5)
-    text = client.file_text(blob.repository, blob.ref, blob.path, limit=limit)
+    api = GitHub(settings.github_api_url, settings.github_token.get_secret_value(), timeout=2.5)
+    text = api.file_text(blob.repository, blob.ref, blob.path, limit=limit)
     return text.encode("utf-8")

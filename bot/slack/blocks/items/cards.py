@@ -100,7 +100,7 @@ def _fields(item: ItemRecord, now: datetime) -> list[dict[str, Any]]:
         ("Reporter", user(item.reporter_id)),
         ("Deadline", due_text(item, now)),
         ("Priority · kind", f"{item.priority} · {item.kind}"),
-        *([("Issue", issue_link(*item.issue))] if item.issue else []),
+        *([("Issue", issue_link(*issue))] if (issue := getattr(item, "issue", None)) else []),
         ("Systems", escape(", ".join(item.systems)) or "—"),
         ("MRR at risk", money(item.mrr_at_risk)),
     ]

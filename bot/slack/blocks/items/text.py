@@ -48,8 +48,9 @@ def item_line(item: ItemRecord, now: datetime, *, with_owner: bool = True) -> st
     if with_owner:
         parts.append(user(item.owner_id))
     parts.append(due_text(item, now))
-    if item.issue is not None and item.issue[1]:
-        parts.append(issue_link(*item.issue))
+    issue = getattr(item, "issue", None)  # records carry it; a bare row does not
+    if issue is not None and issue[1]:
+        parts.append(issue_link(*issue))
     return " · ".join(parts)
 
 
