@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     Text,
     and_,
     case,
@@ -31,6 +30,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Row
 from sqlalchemy.types import NullType
 from sqlmodel import Session, SQLModel, col
@@ -365,7 +365,24 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(q: ItemQuery) -> list[ColumnElement[bool]]:
+def systems_key() -> ColumnElement[Any]:
+    """The item's systems, lower-cased, as jsonb: the expression PostgreSQL's GIN index ix_item_systems
+    holds (storage.models), so ``@>`` on it reads only the items that list the system."""
+    return cast(func.lower(cast(col(Item.systems), Text)), JSONB)
+
+
+def _system_is(system: str, dialect: str) -> ColumnElement[bool]:
+    """The items whose systems list holds `system`, in any case (ASCII letters)."""
+    wanted = system.lower()
+    if dialect == "postgresql":
+        return systems_key().op("@>")(cast(literal(json.dumps([wanted])), JSONB))
+    # SQLite's LIKE ignores the case of ASCII letters, as its lower() folds only those: the JSON list's
+    # text holds each system as a JSON string, so match that string.
+    needle = "%" + _like_escaped(json.dumps(wanted)) + "%"
+    return type_coerce(col(Item.systems), Text).like(needle, escape="\\")
+
+
+def _where(q: ItemQuery, dialect: str) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if q.priorities:
         out.append(col(Item.priority).in_(q.priorities))
@@ -374,9 +391,7 @@ def _where(q: ItemQuery) -> list[ColumnElement[bool]]:
     if q.owner_id is not None:
         out.append(col(Item.owner_id).is_(None) if q.owner_id == "" else col(Item.owner_id) == q.owner_id)
     if q.system:
-        # The JSON list's text holds each system as a JSON string: match that string, whatever the backend.
-        needle = "%" + _like_escaped(json.dumps(q.system.lower())) + "%"
-        out.append(func.lower(cast(col(Item.systems), String)).like(needle, escape="\\"))
+        out.append(_system_is(q.system, dialect))
     if q.incident_id:
         out.append(col(Item.incident_id) == q.incident_id)
     column = DATE_FIELDS[q.date_field]
@@ -415,19 +430,15 @@ LIST_COLUMNS = (
 def list_items(session: Session, *, query: ItemQuery, offset: int, limit: int) -> list[Row[Any]]:
     """One page of the list. The page's ids are found first, sorting only the sort key and the id, and only
     their rows are read: a page far down a long list does not sort every row's title and systems."""
-    page = select(col(Item.id)).where(*_where(query)).order_by(*_ordered(query)).offset(offset).limit(limit)
+    where = _where(query, _dialect(session))
+    page = select(col(Item.id)).where(*where).order_by(*_ordered(query)).offset(offset).limit(limit)
     stmt = select(*LIST_COLUMNS).where(col(Item.id).in_(page)).order_by(*_ordered(query))
     return list(session.execute(stmt))
 
 
 def count_items(session: Session, *, query: ItemQuery) -> int:
-    return int(session.execute(select(func.count()).select_from(Item).where(*_where(query))).scalar_one())
-
-
-def each_item(session: Session, *, query: ItemQuery, batch: int = 1000) -> Iterator[Row[Any]]:
-    """Every item the query matches, in its order, read `batch` rows at a time."""
-    stmt = select(*LIST_COLUMNS).where(*_where(query)).order_by(*_ordered(query))
-    yield from session.execute(stmt.execution_options(yield_per=batch))
+    where = _where(query, _dialect(session))
+    return int(session.execute(select(func.count()).select_from(Item).where(*where)).scalar_one())
 
 
 _RAW = NullType()  # no result processing: the driver's own value
@@ -474,7 +485,7 @@ def export_items(session: Session, *, query: ItemQuery, batch: int = 500) -> Ite
             type_coerce(cast(col(Item.systems), Text), _RAW),
             type_coerce(col(Item.mrr_at_risk), _RAW),
         )
-        .where(*_where(query))
+        .where(*_where(query, dialect))
         .order_by(*_ordered(query))
     )
     result = session.connection().execute(stmt)
