@@ -454,7 +454,8 @@ def _iso_text(column: Any, dialect: str) -> ColumnElement[Any]:
         return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=Text).concat(fraction).concat("Z")
     # SQLite keeps naive UTC as SQLAlchemy writes it: ``2026-01-02 03:04:05.250000``.
     raw = type_coerce(column, Text)
-    fraction = case((func.substr(raw, 20).in_(("", ".000000")), ""), else_=func.substr(raw, 20))
+    micro = func.substr(raw, 20, 7)
+    fraction = case((micro.in_(("", ".000000")), ""), else_=micro)
     return func.substr(raw, 1, 10).concat("T").concat(func.substr(raw, 12, 8)).concat(fraction).concat("Z")
 
 
