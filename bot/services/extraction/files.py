@@ -18,6 +18,7 @@ from bot.core.errors import UserError
 from bot.core.extraction.document import HTML_FACTOR
 from bot.core.mrkdwn import escape, truncate
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def file_meta(deps: Deps, file_id: str) -> FileMeta:
     """files.info for `file_id`; FileProblem when Slack does not give it to us."""
     try:
         info: dict[str, Any] = deps.client.files_info(file=file_id).get("file") or {}
-    except Exception as exc:
+    except SLACK_DOWN as exc:
         error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
         log.info("files.info %s failed: %s", file_id, error)
         raise FileProblem(

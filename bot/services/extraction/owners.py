@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from bot.core.extraction import ExtractedItem
 from bot.deps import Deps
+from bot.services.people import SLACK_DOWN
 from bot.services.people.users import get_person
 from storage.models import SlackUser
 
@@ -51,7 +52,7 @@ def known_users(deps: Deps) -> dict[str, str]:
                 ):
                     if key:
                         known[str(key).lower()] = str(member["id"])
-    except Exception as exc:
+    except SLACK_DOWN as exc:  # Slack unreachable or refusing: the cache is what we have
         log.warning("users.list failed while reading a document's owners: %s", exc)
     return known
 
