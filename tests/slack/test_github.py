@@ -647,7 +647,10 @@ def test_a_429_waits_as_told_and_a_refused_token_fails_once_loudly(
     refused(run(slack, "people <@UBOB|bob> github bob-gh", user="UCAROL"), "Only admins")
     github.fail_with(429, retry_after=30)
     item_id = create(slack, f'"Rate-limit the login endpoint" --priority P0 --owner {CAROL} --deadline +2d')
-    wait_until(lambda: [c for c in github.calls if c.status == 429], message="the 429")
+    wait_until(  # the bot recorded the 429 (and when to try again)
+        lambda: sum(r.attempts for r in deliveries(bot, "github")) >= 1, message="the 429"
+    )
+    assert [c.status for c in github.calls if c.method == "POST"] == [429]
     clock.advance(seconds=20)
     worker(bot, "github").drain()
     assert not github.created()
