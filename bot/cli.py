@@ -253,9 +253,10 @@ def _extract_issues(settings: Settings, args: argparse.Namespace) -> int:
         return fail(_plain(err.message), 1)
     offered = [i for i in found.items if i.duplicate_of is None and i.id]
     print(f"Extracted {len(offered)} issue{'s' if len(offered) != 1 else ''} from analysis file")
-    for item in offered:
+    for item in offered:  # the seed's line, then what it will be created with
         owner = f"owner {item.owner_id}" if item.owner_id else "no owner"
-        print(f"- {item.id}: {item.title} ({owner}, due {item.deadline:%Y-%m-%d %H:%M %Z})")
+        print(f"- {item.id}: {item.title}")
+        print(f"    {item.priority}, {owner}, due {item.deadline:%Y-%m-%d %H:%M %Z}")
     for item in found.items:
         if item.duplicate_of:
             print(f"  already tracked as {item.duplicate_of}: {item.title}")

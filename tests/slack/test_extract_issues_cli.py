@@ -32,7 +32,11 @@ DOC = (
     "3. **Investigation:** Test the complete startup sequence - Owner: Dev Patel\n"
     "- [x] Restart the pods\n"
 )
-LINE = re.compile(r"^- (P[0-3]-\d{8}-\d{3}): (.+) \((owner \w+|no owner), due .+\)$")
+# The seed's "- ID: Title" line, then what the item is created with.
+LINE = re.compile(
+    r"^- (P[0-3]-\d{8}-\d{3}): (.+)\n    P[0-3], (owner \w+|no owner), due \d{4}-\d\d-\d\d \d\d:\d\d \w+$",
+    re.M,
+)
 
 
 def _env(fake_slack: Any, database_url: str) -> dict[str, str]:
@@ -62,7 +66,7 @@ def extract_issues(env: dict[str, str], *args: str) -> subprocess.CompletedProce
 
 
 def listed(stdout: str) -> list[tuple[str, str, str]]:
-    return [m.groups() for line in stdout.splitlines() if (m := LINE.match(line))]  # type: ignore[misc]
+    return [m.groups() for m in LINE.finditer(stdout)]  # type: ignore[misc]
 
 
 def _count(database_url: str, table: str) -> int:
