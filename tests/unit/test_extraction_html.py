@@ -134,7 +134,7 @@ def test_confluence_task_lists_in_page_exports_and_in_the_storage_format_are_box
         "</ac:task-list></body></html>"
     )
     assert html_to_markdown(page) == (
-        "## Action items\n\n- [x] Roll back\n- [ ] Add a canary\n\n- [x] Page the owner\n"
+        "## Action items\n\n- [x] Roll back\n- [ ] Add a canary\n- [x] Page the owner\n"
         "- [ ] Write the runbook\n"
     )
     found = extract(check_document(page), today=date(2026, 12, 1))
@@ -234,3 +234,36 @@ def test_markdown_with_a_little_html_stays_markdown():
 def test_any_markup_at_all_is_read_without_an_error(junk: str):
     text = html_to_markdown("<html><body>" + junk)
     assert isinstance(text, str) and text.endswith("\n")
+
+
+def test_word_list_paragraphs_are_list_items_at_their_level():
+    page = (
+        "<html><body><h2>Action items</h2>"
+        "<p class=MsoListParagraphCxSpFirst style='text-indent:-.25in;mso-list:l0 level1 lfo1'>"
+        "<![if !supportLists]><span style='font-family:Symbol'>·<span>&nbsp;&nbsp;&nbsp; </span></span>"
+        "<![endif]>Add a canary stage</p>"
+        "<p class=MsoListParagraphCxSpLast style='mso-list:l0 level2 lfo1'><![if !supportLists]>o&nbsp;&nbsp;"
+        "<![endif]>Cover it with a test</p>"
+        "<p class=MsoListParagraph style='mso-list:l1 level1 lfo2'><![if !supportLists]>2.&nbsp;&nbsp;"
+        "<![endif]>Page the owner</p><p class=MsoNormal>Written by Alice.</p></body></html>"
+    )
+    assert html_to_markdown(page) == (
+        "## Action items\n\n- Add a canary stage\n  - Cover it with a test\n- Page the owner\n\n"
+        "Written by Alice.\n"
+    )
+
+
+def test_google_docs_sibling_lists_keep_their_levels_and_notion_to_dos_their_boxes():
+    google = (
+        '<h2>Follow-ups</h2><ul class="c4 lst-kix_ab-0 start"><li class="c1 li-bullet-0"><span>Parent</span>'
+        '</li></ul><ul class="c4 lst-kix_ab-1 start"><li class="c1 li-bullet-1"><span>Child</span></li></ul>'
+        '<ul class="c4 lst-kix_ab-0"><li class="c1 li-bullet-0"><span>Next</span></li></ul>'
+    )
+    assert html_to_markdown(google) == "## Follow-ups\n\n- Parent\n  - Child\n- Next\n"
+    notion = (
+        '<ul class="to-do-list"><li><div class="checkbox checkbox-on"></div> '
+        '<span class="to-do-children-checked">Roll back</span></li></ul><ul class="to-do-list"><li>'
+        '<div class="checkbox checkbox-off"></div> <span>Add an alert</span></li></ul>'
+        '<ul><li role="checkbox" aria-checked="true">Tell support</li></ul>'
+    )
+    assert html_to_markdown(notion) == "- [x] Roll back\n- [ ] Add an alert\n- [x] Tell support\n"

@@ -51,6 +51,27 @@ _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _CLASS = re.compile(r"^\s*\.([\w-]+)\s*$")
 _BOXES = {"☐": "[ ] ", "☑": "[x] ", "☒": "[x] ", "✓": "[x] ", "✔": "[x] "}
 _SPACE = re.compile(r"\s+")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)]) ")
+_KIX_LEVEL = re.compile(r"^lst-kix_\w+-(\d+)$")
+_MSO_LEVEL = re.compile(r"mso-list:\s*l\d+\s+level(\d+)", re.IGNORECASE)
+_WORD_BULLET = re.compile(r"^(?:[·•o§▪◦\-\u2013*]|\(?\w{1,3}[.)])\s+")  # "·", "o", "§", "1.", "a)" …
+
+
+def _level(classes: set[str]) -> int | None:
+    for name in classes:
+        if match := _KIX_LEVEL.match(name):
+            return int(match.group(1))
+    return None
+
+
+def _word_list_level(attributes: dict[str, str], classes: set[str]) -> int | None:
+    """The level of a Word list paragraph (1 for the top), or None for any other paragraph."""
+    if not any(c.startswith("MsoListParagraph") for c in classes) and "mso-list" not in attributes.get(
+        "style", ""
+    ):
+        return None
+    match = _MSO_LEVEL.search(attributes.get("style", ""))
+    return int(match.group(1)) if match else 1
 
 
 def looks_like_html(text: str) -> bool:
@@ -85,6 +106,8 @@ class _Open:
     mark_at: int | None = None  # where its opening ` or _ was written
     struck: bool = False
     task_list: bool = False  # a Confluence <ul class="inline-task-list">
+    level: int | None = None  # a Google Docs list's nesting level (class "lst-kix_…-1")
+    word_item: bool = False  # a Word list paragraph
 
 
 @dataclass
@@ -97,6 +120,7 @@ class _Item:
     box: str = ""  # "[x] " / "[ ] " when the markup says so
     status: list[str] = field(default_factory=list)  # an <ac:task-status>'s text
     struck: list[bool] = field(default_factory=list)  # per piece of its own text: struck out?
+    word: bool = False  # a Word list paragraph: its text starts with the bullet Word wrote
 
 
 @dataclass
@@ -152,15 +176,20 @@ class _Reader(HTMLParser):
         opened.struck = tag in ("s", "strike", "del") or bool(
             _STRUCK.search(style) or classes & self.struck_classes
         )
-        if tag == "ac:task-status":
+        if classes & {"checkbox-on", "checkbox-off"} and self.item is not None:
+            self.item.box = "[x] " if "checkbox-on" in classes else "[ ] "  # Notion's to-do lists
+        elif tag == "ac:task-status":
             self.status += 1
         elif tag in _HEADINGS or (tag == "p" and "title" in classes):
             self._block(blank=True)
             self.prefix = "#" * _HEADINGS.get(tag, 1) + " "
         elif tag in _LISTS:
             self._block(blank=not self.lists)
+            if not self.lists:
+                self._join_lists()
             self.lists.append((tag == "ol", [0]))
             opened.task_list = "inline-task-list" in classes
+            opened.level = _level(classes)
         elif tag in ("li", "ac:task"):
             self._start_item(tag, attributes, classes)
         elif tag == "table":
@@ -173,6 +202,9 @@ class _Reader(HTMLParser):
         elif tag == "pre":
             self._block(blank=True)
             self.pre += 1
+        elif tag == "p" and (level := _word_list_level(attributes, classes)) is not None:
+            opened.word_item = True
+            self._word_item(level)
         elif tag in _PARAGRAPHS:
             self._block(blank=tag == "p")
         elif tag in ("b", "strong") and not _NOT_BOLD.search(style):
@@ -272,6 +304,8 @@ class _Reader(HTMLParser):
         elif tag == "pre":
             self._block(blank=True)
             self.pre -= 1
+        elif opened.word_item:
+            self._block(blank=False)
         elif tag in _PARAGRAPHS:
             self._block(blank=tag == "p")
 
@@ -298,10 +332,26 @@ class _Reader(HTMLParser):
         counter[0] += 1
         self.item = _Item(depth=len(self.lists) - 1, ordered=ordered, number=counter[0])
         lists = [o for o in self.stack if o.tag in _LISTS]
+        if lists and lists[-1].level is not None:
+            self.item.depth = lists[-1].level  # Google Docs: sibling lists, their level in a class name
+        if attributes.get("aria-checked") in ("true", "false"):
+            self.item.box = "[x] " if attributes["aria-checked"] == "true" else "[ ] "
         if tag == "ac:task":
             self.item.box = "[ ] "
         elif "data-inline-task-id" in attributes or (lists and lists[-1].task_list):
             self.item.box = "[x] " if "checked" in classes else "[ ] "
+
+    def _word_item(self, level: int) -> None:
+        """Word writes a list as paragraphs (class MsoListParagraph, style "mso-list: l0 level2"), each
+        led by its bullet or number: an item of its own, the bullet dropped when its text comes."""
+        self._block(blank=False)
+        self._join_lists()
+        self.item = _Item(depth=max(0, level - 1), ordered=False, number=1, word=True)
+
+    def _join_lists(self) -> None:
+        """A list right after a list (Google Docs writes every level as a list of its own) continues it."""
+        if len(self.lines) >= 2 and self.lines[-1] == "" and _LIST_LINE.match(self.lines[-2]):
+            self.lines.pop()
 
     @staticmethod
     def _is_time(tag: str, attributes: dict[str, str]) -> bool:
@@ -380,6 +430,10 @@ class _Reader(HTMLParser):
         if not text:
             return None
         box = item.box
+        if item.word:
+            text = _WORD_BULLET.sub("", text, count=1)
+            if not text:
+                return None
         if text[:1] in _BOXES:
             box, text = _BOXES[text[:1]], text[1:].lstrip()
         elif not box and item.struck and all(item.struck) and not text.startswith("["):
