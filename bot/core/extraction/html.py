@@ -102,8 +102,8 @@ class _Open:
 
     tag: str
     dropped: bool = False
-    bold_at: int | None = None  # where its opening ** was written
-    mark_at: int | None = None  # where its opening ` or _ was written
+    mark: str = ""  # the Markdown mark it opened (**, _ or `), written at `mark_at`
+    mark_at: int = -1
     struck: bool = False
     task_list: bool = False  # a Confluence <ul class="inline-task-list">
     level: int | None = None  # a Google Docs list's nesting level (class "lst-kix_…-1")
@@ -208,15 +208,15 @@ class _Reader(HTMLParser):
         elif tag in _PARAGRAPHS:
             self._block(blank=tag == "p")
         elif tag in ("b", "strong") and not _NOT_BOLD.search(style):
-            opened.bold_at = self._bold()
+            self._mark(opened, "**")
         elif tag in ("span", "font") and (_BOLD.search(style) or classes & self.bold_classes):
-            opened.bold_at = self._bold()
+            self._mark(opened, "**")
         elif tag in ("span", "font") and (_ITALIC.search(style) or classes & self.italic_classes):
-            opened.mark_at = self._mark("_")
+            self._mark(opened, "_")
         elif tag == "a" and "confluence-userlink" in classes:
             self._text("@")
         elif tag in _INLINE and not self.pre:
-            opened.mark_at = self._mark(_INLINE[tag])
+            self._mark(opened, _INLINE[tag])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID or not any(o.tag == tag for o in self.stack):
@@ -274,10 +274,8 @@ class _Reader(HTMLParser):
             self.status -= 1
             if self.item is not None and "".join(self.item.status).strip().lower() == "complete":
                 self.item.box = "[x] "
-        elif opened.bold_at is not None:
-            self._unmark(opened.bold_at, "**")
-        elif opened.mark_at is not None:
-            self._unmark(opened.mark_at, _INLINE.get(tag, "_"))
+        elif opened.mark:
+            self._unmark(opened)
         elif tag in _HEADINGS or (tag == "p" and self.prefix.startswith("#")):
             self._block(blank=True)
         elif tag in _LISTS:
@@ -379,17 +377,15 @@ class _Reader(HTMLParser):
         else:
             self.line.append(text)
 
-    def _bold(self) -> int:
-        return self._mark("**")
-
-    def _mark(self, mark: str) -> int:
+    def _mark(self, opened: _Open, mark: str) -> None:
         target = self.tables[-1].cell if self._in_cell() else self.line
         assert target is not None
         target.append(mark)
-        return len(target) - 1
+        opened.mark, opened.mark_at = mark, len(target) - 1
 
-    def _unmark(self, at: int, mark: str) -> None:
+    def _unmark(self, opened: _Open) -> None:
         target = self.tables[-1].cell if self._in_cell() else self.line
+        at, mark = opened.mark_at, opened.mark
         if target is None or at >= len(target) or target[at] != mark:
             return
         inside = "".join(target[at + 1 :])

@@ -128,16 +128,27 @@ def prepare(
     document: Document,
     incident_id: str | None = None,
     after_draft: Any = None,
-    owner_map: Mapping[str, str] | None = None,
-    keep: bool = True,
 ) -> Preview:
     """Extract the items, flag duplicates, and keep them as a draft for the preview.
 
     Raises NothingActionable (and writes nothing) when the document holds no work. `after_draft(session,
-    preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview). `owner_map`
-    (lowercase name -> user id) names people on top of the workspace's. With no `user_id` (the terminal)
-    dates are read in the workspace's TIMEZONE. `keep=False` writes nothing: the preview of a draft that
-    is not stored (what the terminal shows without --auto-add)."""
+    preview)` runs in the draft's unit of work (e.g. to queue a DM offering the preview)."""
+    draft = draft_of(deps, user_id=user_id, channel_id=channel_id, document=document, incident_id=incident_id)
+    return keep_draft(deps, draft, after_draft=after_draft)
+
+
+def draft_of(
+    deps: Deps,
+    *,
+    user_id: str,
+    channel_id: str,
+    document: Document,
+    incident_id: str | None = None,
+    owner_map: Mapping[str, str] | None = None,
+) -> ExtractionDraft:
+    """The draft of `document` (its items, with duplicates flagged), not stored yet; NothingActionable when
+    it holds no work. `owner_map` (lowercase name -> user id) names people on top of the workspace's. With
+    no `user_id` (the terminal) dates are read in the workspace's TIMEZONE."""
     now = deps.now()
     zone = cached_timezones(deps, [user_id])[user_id] if user_id else deps.settings.tz
     today = now.astimezone(zone).date()
@@ -170,13 +181,16 @@ def prepare(
         warnings=[*document.notes, *result.warnings][:KEPT_NOTES],
         created_at=now,
     )
-    if not keep:
-        return _preview(draft)
+    return draft
+
+
+def keep_draft(deps: Deps, draft: ExtractionDraft, *, after_draft: Any = None) -> Preview:
+    """Store `draft` (a week's old drafts go) and return its preview."""
     with deps.uow() as session:
-        store.purge_drafts(session, before=now - DRAFT_LIFETIME)
+        store.purge_drafts(session, before=draft.created_at - DRAFT_LIFETIME)
         session.add(draft)
         session.flush()
-        preview = _preview(draft)
+        preview = preview_of(draft)
         if after_draft is not None:
             after_draft(session, preview)
     return preview
@@ -188,7 +202,7 @@ def load_preview(deps: Deps, *, draft_id: str, user_id: str) -> Preview:
         draft = store.get_draft(session, draft_id=draft_id)
         if draft is None or draft.user_id != user_id:
             raise UserError(GONE)
-        return _preview(draft)
+        return preview_of(draft)
 
 
 def set_ticks(deps: Deps, *, draft_id: str, user_id: str, ticks: dict[int, bool]) -> Preview:
@@ -244,13 +258,14 @@ def _change(deps: Deps, *, draft_id: str, user_id: str, change: Any) -> Preview:
             draft.items = [r.to_json() for r in rows]
             session.add(draft)
             session.flush()
-        return _preview(draft)
+        return preview_of(draft)
 
 
 GONE = "That preview is no longer available (previews are kept for a week). Run `/remediate extract` again."
 
 
-def _preview(draft: ExtractionDraft) -> Preview:
+def preview_of(draft: ExtractionDraft) -> Preview:
+    """What the preview shows of `draft`, stored or not."""
     return Preview(
         draft_id=draft.id,
         user_id=draft.user_id,

@@ -61,33 +61,26 @@ def extract_file(
     incident = rules.normalise_incident_id(incident_id)
     if incident:
         incidents.get(deps, incident)
-    document = service.Document(text, source)
-
-    def read(*, keep: bool) -> service.Preview:
-        return service.prepare(
-            deps,
-            user_id=reporter_id,
-            channel_id=deps.settings.incident_channel,
-            document=document,
-            incident_id=incident,
-            owner_map=owner_map,
-            keep=keep,
-        )
-
-    preview = read(keep=False)
-    ticked = [r for r in preview.rows if r.checked]
+    draft = service.draft_of(
+        deps,
+        user_id=reporter_id,
+        channel_id=deps.settings.incident_channel,
+        document=service.Document(text, source),
+        incident_id=incident,
+        owner_map=owner_map,
+    )
+    preview = service.preview_of(draft)
+    ticked = [r for r in preview.rows if r.checked]  # with --auto-add and none ticked: nothing to create
+    ids: list[str | None] = []
     if auto_add and ticked:
-        preview = read(keep=True)  # the draft the creation takes, once
-        ticked = [r for r in preview.rows if r.checked]
+        preview = service.keep_draft(deps, draft)  # the draft the creation takes, once
         created = extraction_create.create_from_draft(deps, draft_id=preview.draft_id, user_id=reporter_id)
-        ids: list[str | None] = list(created.ids)
-    else:
+        ids = list(created.ids)
+    elif not auto_add:
         now = deps.now()
         with deps.uow(readonly=True) as session:
             last = queries.peek_sequence(session, key=rules.sequence_key(now))
         ids = [rules.format_item_id(r.priority, now, last + n) for n, r in enumerate(ticked, start=1)]
-        if auto_add:  # every item it holds is tracked already: nothing to create
-            ids = []
     by_row = dict(zip((r.index for r in ticked), ids, strict=True))
     listed = tuple(
         Listed(
