@@ -273,6 +273,6 @@ def _extract_issues(settings: Settings, args: argparse.Namespace) -> int:
 
 def _plain(text: str) -> str:
     """A message written for Slack, for the terminal: no mrkdwn escapes or marks."""
-    return (
-        text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "").replace("*", "")
-    )
+    from bot.core.mrkdwn import unescape
+
+    return unescape(text).replace("`", "").replace("*", "")

@@ -30,6 +30,11 @@ def escape(text: str | None) -> str:
     return isolate(re.sub(r"[&<>]", lambda m: _ESCAPES[m.group(0)], text))
 
 
+def unescape(text: str) -> str:
+    """What `escape` (and Slack) wrote, as typed: ``&lt;`` ``&gt;`` ``&amp;`` back to ``<`` ``>`` ``&``."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def plain(text: str | None, limit: int) -> str:
     """Text for a plain_text field, cut to `limit` characters with an ellipsis."""
     text = (text or "").strip() or "-"

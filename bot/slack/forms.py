@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from bot.core.errors import UserError
+from bot.core.mrkdwn import unescape
 
 Kind = Literal[
     "text", "number", "select", "multi_select", "user", "users", "date", "time", "datetime", "checkboxes",
@@ -95,7 +96,7 @@ def plain(message: str) -> str:
     """A field error is plain text: a date token shows its fallback, the escaped text a message quotes
     shows as typed (it cannot ping from there), without the backticks that only mean something in mrkdwn."""
     text = _DATE_TOKEN.sub(r"\1", message)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("`", "")
+    text = unescape(text).replace("`", "")
     return text[:MAX_ERROR]
 
 

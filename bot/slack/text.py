@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.core.mrkdwn import unescape
+
 _TOKEN = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -29,8 +31,7 @@ def from_slack(text: str | None) -> str:
             return m.group(0)  # <!channel>, <!here>, <!date…>: kept as typed, escaped when shown
         return target if re.match(r"^(https?|mailto):", target) else m.group(0)
 
-    text = _TOKEN.sub(replace, text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(_TOKEN.sub(replace, text))
 
 
 def split_id(args: str) -> tuple[str, str]:

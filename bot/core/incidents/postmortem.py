@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from bot.core.incidents.rules import SEVERITY, measures
+from bot.core.mrkdwn import unescape
 from bot.core.timing.durations import format_duration
 
 TO_FILL = "_to be filled in_"
@@ -73,7 +74,7 @@ def plain_text(text: str, names: dict[str, str]) -> str:
     )
     text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", lambda m: m.group(1), text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(text)
 
 
 def _who(user_id: str | None, names: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import UserError
+from bot.core.mrkdwn import unescape
 from bot.deps import Deps
 from bot.services.extraction.preview import MAX_BYTES, Document
 from bot.services.people import SLACK_DOWN
@@ -90,7 +91,7 @@ def as_text(text: str) -> str:
             return "@" + (label or target.split("^")[0])
         return label or target
 
-    return _TOKEN.sub(replace, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(_TOKEN.sub(replace, text))
 
 
 _DM = "I can read threads in channels only, not in direct messages: copy the text into `/remediate extract`."

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.core.mrkdwn import unescape
+
 _TOKEN = re.compile(r"<([^<>\n]+)>")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _STYLES = (
@@ -39,14 +41,10 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _special(token: str, names: Names, *, as_html: bool) -> str:
     """One ``<…>`` of mrkdwn: a mention, a channel, a user group, a date or a link."""
     target, _, label = token.partition("|")
-    label = _unescape(label)
+    label = unescape(label)
     if target.startswith("@"):
         text = "@" + names(target[1:])
     elif target.startswith("#"):
@@ -58,7 +56,7 @@ def _special(token: str, names: Names, *, as_html: bool) -> str:
     elif target.startswith("!"):
         text = "@" + target[1:]
     else:
-        url = _unescape(target)
+        url = unescape(target)
         if not url.startswith(_SAFE_SCHEMES):
             return html.escape(label or url) if as_html else label or url
         if as_html:
@@ -71,7 +69,7 @@ def _inline_html(text: str) -> str:
     parts = _CODE.split(text)
     out = []
     for i, part in enumerate(parts):
-        escaped = html.escape(_unescape(part))
+        escaped = html.escape(unescape(part))
         if i % 2:
             out.append(f"<code>{escaped}</code>")
             continue
@@ -82,7 +80,7 @@ def _inline_html(text: str) -> str:
 
 
 def _inline_text(text: str) -> str:
-    text = _unescape(text)
+    text = unescape(text)
     for pattern, _tag in _STYLES:
         text = pattern.sub(r"\1", text)
     return _CODE.sub(r"\1", text)
